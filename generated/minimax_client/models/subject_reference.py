@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.subject_reference_type import SubjectReferenceType
+
+T = TypeVar("T", bound="SubjectReference")
+
+
+@_attrs_define
+class SubjectReference:
+    """
+    Attributes:
+        type_ (SubjectReferenceType): Subject type, currently only `character` (face of a person).
+        image (list[str]): Array containing the reference image (only one image supported).
+            - Requirements:
+                    - Formats: JPG, JPEG, PNG, WebP.
+                    - File size: < 20MB.
+                    - Resolution: shorter side > 300px; aspect ratio between 2:5 and 5:2.
+    """
+
+    type_: SubjectReferenceType
+    image: list[str]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        type_ = self.type_.value
+
+        image = self.image
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "type": type_,
+                "image": image,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        type_ = SubjectReferenceType(d.pop("type"))
+
+        image = cast(list[str], d.pop("image"))
+
+        subject_reference = cls(
+            type_=type_,
+            image=image,
+        )
+
+        subject_reference.additional_properties = d
+        return subject_reference
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

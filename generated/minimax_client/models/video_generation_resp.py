@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.base_resp import BaseResp
+
+
+T = TypeVar("T", bound="VideoGenerationResp")
+
+
+@_attrs_define
+class VideoGenerationResp:
+    """
+    Example:
+        {'task_id': '106916112212032', 'base_resp': {'status_code': 0, 'status_msg': 'success'}}
+
+    Attributes:
+        base_resp (BaseResp):
+        task_id (str | Unset): The video generation task ID, used for querying status.
+    """
+
+    base_resp: BaseResp
+    task_id: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        base_resp = self.base_resp.to_dict()
+
+        task_id = self.task_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "base_resp": base_resp,
+            }
+        )
+        if task_id is not UNSET:
+            field_dict["task_id"] = task_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.base_resp import BaseResp  # noqa: PLC0415
+
+        d = dict(src_dict)
+        base_resp = BaseResp.from_dict(d.pop("base_resp"))
+
+        task_id = d.pop("task_id", UNSET)
+
+        video_generation_resp = cls(
+            base_resp=base_resp,
+            task_id=task_id,
+        )
+
+        video_generation_resp.additional_properties = d
+        return video_generation_resp
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,1 @@
+"""Maintainer tooling: upstream docs pages -> vendored spec -> bundled spec -> generated client."""

@@ -97,3 +97,20 @@ def test_tampered_vendored_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / first.vendored).write_text("openapi: 3.1.0\n", encoding="utf-8")
     with pytest.raises(ValueError, match="never edited"):
         manifest.verify_vendored(entries, tmp_path)
+
+
+@needs_pages
+def test_sync_from_an_https_url(tmp_path: Path) -> None:
+    import respx
+
+    page = PAGES / "video-generation-query.md"
+    url = "https://platform.minimax.io/docs/api-reference/video-generation-query.md"
+    with respx.mock(assert_all_called=True) as mock:
+        mock.get(url).respond(text=page.read_text(encoding="utf-8"))
+        fetched = read_page(url)
+    assert fetched.name == "video-generation-query"
+    assert fetched.docs_url == url
+    assert vendor(fetched, tmp_path) is True
+    assert (tmp_path / "video-generation-query.yaml").read_bytes() == (
+        paths.VENDORED_DIR / "video-generation-query.yaml"
+    ).read_bytes()

@@ -6,10 +6,10 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["check", "lint", "conformance"]
+nox.options.sessions = ["check", "lint", "conformance", "tests"]
 
 PYTHON = "3.11"
-LINT_PATHS = ["scripts", "src", "conformance", "benchmarks", "noxfile.py"]
+LINT_PATHS = ["scripts", "src", "conformance", "tests", "benchmarks", "noxfile.py", "conftest.py"]
 
 
 def _install(session: nox.Session) -> None:
@@ -30,6 +30,50 @@ def check(session: nox.Session) -> None:
     session.run("python", "-m", "scripts.regen", "--check")
 
 
+@nox.session(python=PYTHON, default=False)
+def sync(session: nox.Session) -> None:
+    """Sync a page -> review report -> (if accepted) regen -> pytest conformance; all or nothing.
+
+    nox -s sync -- PAGE_OR_URL [PAGE ...] [--accept-breaking] [--report-md F] [--report-json F]
+    On any failure (a breaking change not accepted, a failed regen or test) openapi/ and
+    generated/ are restored exactly as they were.
+    """
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if not session.posargs:
+        session.error("usage: nox -s sync -- PAGE_OR_URL [PAGE ...] [--accept-breaking] [...]")
+    _install(session)
+    root = Path(__file__).resolve().parent
+    kept = ("openapi", "generated")
+    backup = Path(tempfile.mkdtemp(prefix="nox-sync-"))
+    try:
+        for name in kept:
+            shutil.copytree(root / name, backup / name, symlinks=True)
+        # The page tests compare the vendored blocks with the published pages: run them against
+        # the published pages plus the ones this sync reads (saved by the sync as it read them).
+        published = Path(os.environ.get("MINIMAX_UPSTREAM_PAGES", root.parent / "shared/upstream"))
+        pages = backup / "pages"
+        if published.is_dir():
+            shutil.copytree(published, pages)
+        pages.mkdir(exist_ok=True)
+        try:
+            sync_args = [*session.posargs, "--save-pages", str(pages)]
+            session.run("python", "-m", "scripts.sync", *sync_args)
+            session.run("python", "-m", "scripts.regen")
+            session.run("pytest", "conformance", env={"MINIMAX_UPSTREAM_PAGES": str(pages)})
+        except BaseException:
+            for name in kept:
+                shutil.rmtree(root / name, ignore_errors=True)
+                shutil.copytree(backup / name, root / name, symlinks=True)
+            session.warn("sync: restored openapi/ and generated/ as they were before the sync")
+            raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff (lint + format) and mypy --strict over scripts, hand-written code, tests, generated."""
@@ -45,4 +89,18 @@ def lint(session: nox.Session) -> None:
 def conformance(session: nox.Session) -> None:
     """pytest over conformance/ (pass pytest args after --, e.g. --hypothesis-profile thorough)."""
     _install(session)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "conformance", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """pytest over tests/: the hand-written layer, CLI and fault modes, against the fake."""
+    _install(session)
+    session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (not a default session): prints a table, writes bench-results/bench.json."""
+    _install(session)
+    session.run("python", "-m", "benchmarks.run", *session.posargs)

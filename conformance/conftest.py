@@ -12,6 +12,8 @@ from collections import Counter
 import pytest
 
 _TALLY = pytest.StashKey["ConformanceTally"]()
+# Column order of the summary; other directions follow in the order first recorded.
+DIRECTIONS = ("request", "response", "invalid request", "invalid response")
 
 
 class ConformanceTally:
@@ -28,7 +30,9 @@ class ConformanceTally:
 
     def lines(self) -> list[str]:
         operations = list(dict.fromkeys(op for op, _ in self.examples))
-        directions = list(dict.fromkeys(d for _, d in self.examples))
+        seen = list(dict.fromkeys(d for _, d in self.examples))
+        order = {d: i for i, d in enumerate(DIRECTIONS)}
+        directions = sorted(seen, key=lambda d: (order.get(d, len(order)), seen.index(d)))
         width = max(len(op) for op in operations)
         cells = {
             key: f"{self.examples[key]} ex / {self.checks[key]} checks" for key in self.examples
@@ -53,7 +57,9 @@ def conformance_tally(request: pytest.FixtureRequest) -> ConformanceTally:
     return request.config.stash[_TALLY]
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     tally = config.stash.get(_TALLY, None)
     if tally is None or not tally.examples:
         return

@@ -1,1 +1,111 @@
-"""MiniMax S2V-01: from a face photo and a prompt to a video file (hand-written layer)."""
+"""MiniMax S2V-01: from a face photo and a prompt to a video file (hand-written layer).
+
+from minimax_video import MiniMaxVideo
+
+with MiniMaxVideo() as client:  # key from MINIMAX_API_KEY
+    result = client.generate("face.jpg", "A girl runs toward the camera", "clip.mp4")
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from minimax_video.errors import (
+    APIError,
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    DownloadError,
+    DownloadURLExpiredError,
+    HTTPStatusError,
+    IncompleteDownloadError,
+    InputError,
+    InsufficientBalanceError,
+    InvalidParametersError,
+    MalformedResponseError,
+    MiniMaxError,
+    RateLimitedError,
+    RequestTimeoutError,
+    RequestValidationError,
+    ResponseValidationError,
+    SensitiveInputError,
+    SensitiveOutputError,
+    ServerSideError,
+    TaskFailedError,
+    TransportError,
+    UnknownAPIError,
+    WaitTimeoutError,
+)
+from minimax_video.status import TaskState, TaskStatus
+
+if TYPE_CHECKING:
+    from minimax_video.client import AsyncMiniMaxVideo, MiniMaxVideo
+    from minimax_video.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Secret
+    from minimax_video.images import PreparedImage, prepare_image
+    from minimax_video.jobs import FileInfo, GenerationResult
+    from minimax_video.retry import RetryPolicy
+
+# The client stack (httpx, the generated client, Pillow, stamina) loads on first use, so that
+# `import minimax_video.errors` or the CLI's `--help` stay fast.
+_LAZY = {
+    "AsyncMiniMaxVideo": "client",
+    "MiniMaxVideo": "client",
+    "DEFAULT_BASE_URL": "config",
+    "DEFAULT_TIMEOUT": "config",
+    "Secret": "config",
+    "PreparedImage": "images",
+    "prepare_image": "images",
+    "FileInfo": "jobs",
+    "GenerationResult": "jobs",
+    "RetryPolicy": "retry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'minimax_video' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"minimax_video.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "APIError",
+    "AsyncMiniMaxVideo",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConnectError",
+    "DownloadError",
+    "DownloadURLExpiredError",
+    "FileInfo",
+    "GenerationResult",
+    "HTTPStatusError",
+    "IncompleteDownloadError",
+    "InputError",
+    "InsufficientBalanceError",
+    "InvalidParametersError",
+    "MalformedResponseError",
+    "MiniMaxError",
+    "MiniMaxVideo",
+    "PreparedImage",
+    "RateLimitedError",
+    "RequestTimeoutError",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "Secret",
+    "SensitiveInputError",
+    "SensitiveOutputError",
+    "ServerSideError",
+    "TaskFailedError",
+    "TaskState",
+    "TaskStatus",
+    "TransportError",
+    "UnknownAPIError",
+    "WaitTimeoutError",
+    "prepare_image",
+]

@@ -1,0 +1,276 @@
+"""Schemathesis checks for MiniMax's convention, which the default checks cannot see.
+
+MiniMax answers errors as HTTP 200 with a non-zero `base_resp.status_code`. The default checks
+look at HTTP statuses, so four of them misfire on every such answer (`MISFIRING_DEFAULT_CHECKS`);
+these checks replace them by reading `base_resp`:
+
+- `base_resp_present`: every answer of a documented operation carries `base_resp.status_code`;
+- `documented_status_code`: that code is one the operation documents (`x-minimax-status-codes`
+  in the bundled spec) or a request-level code (`REQUEST_LEVEL_CODES`, see below);
+- `success_payload_iff_zero`: the operation's payload (task_id / file / ...) is there if and
+  only if the code is 0;
+- `invalid_request_rejected`: a request that breaks the spec *as it was sent* (re-validated here
+  from the wire, not from what Schemathesis meant to send), or that carries no bearer key, gets
+  a non-zero code;
+- `auth_enforced`: once per operation, after a code-0 answer, the same request without the key
+  and with a wrong key must get 1004 or 2049 (replaces `ignored_auth`, which wants HTTP 401).
+
+Plain functions, not registered globally on import (other suites share the process); pass
+`MINIMAX_CHECKS` as `additional_checks=`, or load `conformance.server.schemathesis_hooks` with
+`SCHEMATHESIS_HOOKS` for the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any, Final, TypeAlias
+from urllib.parse import parse_qs, urlsplit
+
+from requests.structures import CaseInsensitiveDict
+from schemathesis import Case, CheckContext, CheckFunction, Response
+
+from minimax_video.spec import schema_validator
+
+REQUEST_LEVEL_CODES: Final = frozenset({1002, 1004, 2013, 2049})
+"""Rate limit, authentication, invalid API key and invalid parameters: codes the error-code
+reference gives for problems with any request. Each page's prose lists only some of them (the
+query page has no code at all for an invalid or unknown `task_id`, nor 2049; retrieve lacks
+2049), yet an invalid query must get *some* non-zero code."""
+AUTH_CODES: Final = frozenset({1004, 2049})
+MISFIRING_DEFAULT_CHECKS: Final = (
+    "ignored_auth",
+    "negative_data_rejection",
+    "missing_required_header",
+)
+"""Default checks that expect HTTP 4xx for bad input or auth; MiniMax says so in base_resp."""
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INT64 = (-(2**63), 2**63 - 1)
+_WRONG_KEY: Final = "Bearer not-a-valid-minimax-key"
+AnyCase: TypeAlias = Case[Any]
+
+
+def _resolve(spec: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _spec(case: AnyCase) -> dict[str, Any]:
+    raw: dict[str, Any] = case.operation.schema.raw_schema
+    return raw
+
+
+def _definition(case: AnyCase) -> dict[str, Any]:
+    raw: dict[str, Any] = case.operation.definition.raw
+    return raw
+
+
+def _response_schema(case: AnyCase) -> dict[str, Any]:
+    spec = _spec(case)
+    ok = _resolve(spec, _definition(case)["responses"]["200"])
+    schema: dict[str, Any] = _resolve(spec, ok["content"]["application/json"]["schema"])
+    return schema
+
+
+def documented_codes(case: AnyCase) -> frozenset[int]:
+    """`x-minimax-status-codes` of the operation's `base_resp.status_code`."""
+    spec = _spec(case)
+    base_resp = _resolve(spec, _response_schema(case)["properties"]["base_resp"])
+    codes = base_resp["properties"]["status_code"].get("x-minimax-status-codes", [0])
+    return frozenset(int(c) for c in codes)
+
+
+def _is_the_operation(response: Response, case: AnyCase) -> bool:
+    """False for the coverage phase's probes with a method the operation does not have."""
+    return bool(str(response.request.method).upper() == case.operation.method.upper())
+
+
+def _base_resp(response: Response) -> tuple[dict[str, Any], int]:
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        raise AssertionError(
+            f"HTTP {response.status_code} answer is not JSON, so it has no base_resp: "
+            f"{response.content[:120]!r}"
+        ) from None
+    assert isinstance(body, dict), f"answer is not a JSON object: {body!r:.120}"
+    base_resp = body.get("base_resp")
+    assert isinstance(base_resp, dict), f"answer has no base_resp object: {body!r:.200}"
+    code = base_resp.get("status_code")
+    assert isinstance(code, int), f"base_resp.status_code is not an integer: {base_resp!r:.200}"
+    assert not isinstance(code, bool), f"base_resp.status_code is a boolean: {base_resp!r:.200}"
+    return body, code
+
+
+def base_resp_present(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+    if not _is_the_operation(response, case):
+        return None
+    _base_resp(response)
+    return None
+
+
+def documented_status_code(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+    if not _is_the_operation(response, case):
+        return None
+    _, code = _base_resp(response)
+    allowed = documented_codes(case) | REQUEST_LEVEL_CODES
+    assert code in allowed, (
+        f"base_resp.status_code {code} is not documented for {case.operation.label} "
+        f"(documented: {sorted(documented_codes(case))}; request-level: "
+        f"{sorted(REQUEST_LEVEL_CODES)})"
+    )
+    return None
+
+
+def _success_payload(operation_id: str, body: dict[str, Any]) -> list[str]:
+    """The success fields present in `body`, per operation."""
+    if operation_id == "videoGeneration":
+        return ["task_id"] if isinstance(body.get("task_id"), str) and body["task_id"] else []
+    if operation_id == "queryVideoGenerationTask":
+        present = [k for k in ("file_id", "video_width", "video_height") if body.get(k)]
+        return present + (["status=Success"] if body.get("status") == "Success" else [])
+    if operation_id == "retrieveFile":
+        return ["file"] if isinstance(body.get("file"), dict) and body["file"] else []
+    return []
+
+
+def success_payload_iff_zero(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+    if not _is_the_operation(response, case):
+        return None
+    body, code = _base_resp(response)
+    operation_id = _definition(case).get("operationId", "")
+    present = _success_payload(operation_id, body)
+    if code != 0:
+        assert not present, (
+            f"error code {code} came with a success payload {present}: {body!r:.300}"
+        )
+        return None
+    if operation_id == "videoGeneration":
+        assert present, f"code 0 but no task_id: {body!r:.300}"
+    elif operation_id == "queryVideoGenerationTask":
+        assert body.get("task_id"), f"code 0 but no task_id: {body!r:.300}"
+        assert body.get("status"), f"code 0 but no status: {body!r:.300}"
+        if body["status"] == "Success":
+            assert body.get("file_id"), f"status Success without file_id: {body!r:.300}"
+        else:
+            assert "file_id" not in present, f"file_id before Success: {body!r:.300}"
+    elif operation_id == "retrieveFile":
+        file = body.get("file")
+        assert isinstance(file, dict), f"code 0 but no file: {body!r:.300}"
+        missing = [k for k in ("file_id", "bytes", "download_url") if k not in file]
+        assert not missing, f"code 0 but file lacks {missing}: {body!r:.300}"
+    return None
+
+
+def _problems(case: AnyCase, response: Response) -> list[str]:
+    """What is wrong with the request as it went over the wire (empty: a valid request)."""
+    request = response.request
+    problems: list[str] = []
+    scheme, _, key = str(request.headers.get("Authorization", "")).partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        problems.append("no bearer key")
+    spec = _spec(case)
+    query = parse_qs(urlsplit(str(request.url)).query, keep_blank_values=True)
+    for parameter in _definition(case).get("parameters", []):
+        parameter = _resolve(spec, parameter)
+        if parameter.get("in") != "query":
+            continue
+        name, schema = parameter["name"], _resolve(spec, parameter.get("schema", {}))
+        values = query.get(name)
+        if not values:
+            if parameter.get("required"):
+                problems.append(f"query {name} missing")
+            continue
+        value: Any = values[0]
+        if schema.get("type") == "integer":
+            if not _INTEGER.fullmatch(value):
+                problems.append(f"query {name}={value!r:.40} is not an integer")
+                continue
+            value = int(value)
+            if schema.get("format") == "int64" and not _INT64[0] <= value <= _INT64[1]:
+                problems.append(f"query {name} is outside int64")
+                continue
+        errors = list(schema_validator(schema, spec).iter_errors(value))
+        if errors:
+            problems.append(f"query {name}: {errors[0].message:.80}")
+    body_spec = _definition(case).get("requestBody")
+    if body_spec is not None:
+        body_spec = _resolve(spec, body_spec)
+        schema = body_spec["content"]["application/json"]["schema"]
+        raw = request.body or b""
+        try:
+            document = json.loads(raw if isinstance(raw, str | bytes) else b"")
+        except ValueError:
+            problems.append("body is not JSON")
+        else:
+            error = next(iter(schema_validator(schema, spec).iter_errors(document)), None)
+            if error is not None:
+                problems.append(f"body: {error.message:.80}")
+    return problems
+
+
+def invalid_request_rejected(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+    if not _is_the_operation(response, case):
+        return None
+    problems = _problems(case, response)
+    if not problems:
+        return None
+    _, code = _base_resp(response)
+    assert code != 0, f"an invalid request got code 0 ({'; '.join(problems)})"
+    if problems == ["no bearer key"]:
+        assert code in AUTH_CODES | {1002}, f"a request without a bearer key got code {code}"
+    return None
+
+
+_PROBED: set[tuple[int, str]] = set()
+_PROBED_LOCK = threading.Lock()
+
+
+def auth_enforced(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+    """After a code-0 answer, the same request without the key / with a wrong key must fail."""
+    from schemathesis.specs.openapi._auth_retry import (
+        get_security_parameters,
+        remove_auth,
+        send_probe,
+    )
+
+    if not _is_the_operation(response, case):
+        return None
+    _, code = _base_resp(response)
+    key = (id(case.operation.schema.raw_schema), case.operation.label)
+    if code != 0:
+        return None
+    with _PROBED_LOCK:
+        if key in _PROBED:
+            return None
+        _PROBED.add(key)
+    parameters = get_security_parameters(case.operation)
+    without = remove_auth(case, parameters)
+    for label, probe in (("without a key", without), ("with a wrong key", _wrong_key(without))):
+        answer = send_probe(ctx, case, probe)
+        _, probe_code = _base_resp(answer)
+        assert probe_code in AUTH_CODES, (
+            f"{case.operation.label} {label} answered code {probe_code}, expected one of "
+            f"{sorted(AUTH_CODES)}"
+        )
+    return None
+
+
+def _wrong_key(case: AnyCase) -> AnyCase:
+    headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(case.headers or {})
+    headers["Authorization"] = _WRONG_KEY
+    return case.derive(headers=headers)
+
+
+MINIMAX_CHECKS: Final[list[CheckFunction]] = [
+    base_resp_present,
+    documented_status_code,
+    success_payload_iff_zero,
+    invalid_request_rejected,
+    auth_enforced,
+]

@@ -1,0 +1,469 @@
+"""The public clients: `MiniMaxVideo` (sync) and `AsyncMiniMaxVideo` (async).
+
+Both run the same flows from `minimax_video.jobs` and differ only in how they perform an effect
+(an API call with retries, a sleep, a streamed download). Requests go through the generated
+`minimax_client.Client`, given finite timeouts and an auth that sends the key to the API origin
+only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast
+
+import httpx
+from minimax_client import Client
+
+from minimax_video.config import (
+    BearerAuth,
+    Secret,
+    resolve_api_key,
+    resolve_base_url,
+    resolve_timeout,
+)
+from minimax_video.errors import MiniMaxError
+from minimax_video.images import ImageSource
+from minimax_video.jobs import (
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    DOWNLOAD_CHUNK,
+    OP_DOWNLOAD,
+    ApiCall,
+    Effect,
+    Fetch,
+    FileInfo,
+    Flow,
+    GenerationResult,
+    Jobs,
+    Sleep,
+    map_httpx_error,
+    with_context,
+)
+from minimax_video.retry import RetryPolicy
+from minimax_video.status import TaskStatus
+
+logger = logging.getLogger("minimax_video")
+
+T = TypeVar("T")
+
+
+class _Common:
+    """Configuration shared by both clients; its repr never shows the key."""
+
+    def __init__(
+        self,
+        api_key: str | Secret | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout | None,
+        retry: RetryPolicy | None,
+    ) -> None:
+        self._secret = resolve_api_key(api_key)
+        self._base_url = resolve_base_url(base_url)
+        self._timeout = resolve_timeout(timeout)
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._jobs = Jobs(self._secret)
+
+    def _generated_client(self, transport: object | None) -> Client:
+        httpx_args: dict[str, Any] = {"auth": BearerAuth(self._secret, self._base_url)}
+        if transport is not None:
+            httpx_args["transport"] = transport
+        return Client(base_url=self._base_url, timeout=self._timeout, httpx_args=httpx_args)
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._retry
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._timeout
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r}, api_key={self._secret!r})"
+
+
+class MiniMaxVideo(_Common):
+    """Synchronous client. Use as a context manager, or call `close()`.
+
+    `api_key` defaults to MINIMAX_API_KEY; `base_url` to MINIMAX_BASE_URL, else
+    https://api.minimax.io; `timeout` (seconds or httpx.Timeout) to 10 s connect / 60 s read;
+    `retry` to `RetryPolicy()`; `validate=True` checks every request and answer against the
+    bundled spec; `transport` replaces the network (e.g. the fake's `transport()`).
+    """
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        validate: bool = False,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(api_key, base_url, timeout, retry)
+        if validate:
+            from minimax_video.validation import ValidatingTransport  # loads the spec: lazily
+
+            transport = ValidatingTransport(transport or httpx.HTTPTransport())
+        self._api = self._generated_client(transport)
+        self._http = self._api.get_httpx_client()
+
+    # -- public API
+
+    def submit(
+        self,
+        image: ImageSource,
+        prompt: str | None = None,
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+    ) -> str:
+        """Create a (billed) generation task; returns its task id. Inputs are checked first."""
+        flow = self._jobs.submit(
+            image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
+        )
+        return self._run(flow)
+
+    def status(self, task_id: str) -> TaskStatus:
+        """One query of the task's state (any casing upstream uses is understood)."""
+        return self._run(self._jobs.status(task_id))
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> TaskStatus:
+        """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
+        flow = self._jobs.wait(
+            task_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_progress=on_progress,
+            clock=clock,
+        )
+        return self._run(flow, sleep)
+
+    def retrieve(self, file_id: str | int) -> FileInfo:
+        """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
+        return self._run(self._jobs.retrieve(file_id))
+
+    def download(
+        self,
+        file_id: str | int,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Path:
+        """Download the video atomically to `dest` (a file, or a folder); returns the path.
+
+        `on_progress(done, total)` after each chunk; `total` is 0 when unknown.
+        """
+        return self._run(self._jobs.download(file_id, dest, on_progress=on_progress))
+
+    def generate(
+        self,
+        image: ImageSource,
+        prompt: str | None,
+        out: str | os.PathLike[str],
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_submit: Callable[[str], None] | None = None,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        on_download: Callable[[int, int], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> GenerationResult:
+        """From a face image and a prompt to a video file: submit, wait, download."""
+        flow = self._jobs.generate(
+            image,
+            prompt,
+            out,
+            prompt_optimizer=prompt_optimizer,
+            callback_url=callback_url,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_submit=on_submit,
+            on_progress=on_progress,
+            on_download=on_download,
+            clock=clock,
+        )
+        return self._run(flow, sleep)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- performing effects
+
+    def _run(self, flow: Flow[T], sleep: Callable[[float], None] = time.sleep) -> T:
+        try:
+            effect = next(flow)
+            while True:
+                try:
+                    result = self._perform(effect, sleep)
+                except BaseException as exc:  # noqa: BLE001 - also ^C: the flow cleans up, then re-raises
+                    effect = flow.throw(exc)
+                else:
+                    effect = flow.send(result)
+        except StopIteration as stop:
+            return cast(T, stop.value)
+        finally:
+            flow.close()
+
+    def _perform(self, effect: Effect, sleep: Callable[[float], None]) -> object:
+        if isinstance(effect, ApiCall):
+            return self._send(effect)
+        if isinstance(effect, Sleep):
+            sleep(effect.seconds)
+            return None
+        return self._fetch(effect)
+
+    def _send(self, call: ApiCall[T]) -> T:
+        for attempt in self._retry.attempts_sync(call.retry_on):
+            with attempt:
+                if attempt.num > 1:
+                    logger.info("%s: attempt %d", call.operation, attempt.num)
+                try:
+                    response = self._http.request(**call.request)
+                except httpx.HTTPError as exc:
+                    raise map_httpx_error(exc, call.operation, call.task_id) from exc
+                except MiniMaxError as exc:  # from a validating transport
+                    with_context(exc, call)
+                    raise
+                return call.parse(response)
+        raise AssertionError("unreachable: stamina raises after the last attempt")
+
+    def _fetch(self, fetch: Fetch) -> int:
+        for attempt in self._retry.attempts_sync(fetch.retry_on):
+            with attempt:
+                try:
+                    # auth=None: the API key never goes to the download host.
+                    with self._http.stream(
+                        "GET", fetch.url, auth=None, follow_redirects=True
+                    ) as response:
+                        fetch.sink.begin(response)
+                        for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                            fetch.sink.write(chunk)
+                        return fetch.sink.finish()
+                except httpx.HTTPError as exc:
+                    raise map_httpx_error(exc, OP_DOWNLOAD) from exc
+        raise AssertionError("unreachable: stamina raises after the last attempt")
+
+
+class AsyncMiniMaxVideo(_Common):
+    """Asynchronous client: the same operations as `MiniMaxVideo`, awaited.
+
+    Use `async with`, or `await client.aclose()`. `sleep` is injectable (an async callable).
+    """
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        validate: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(api_key, base_url, timeout, retry)
+        if validate:
+            from minimax_video.validation import AsyncValidatingTransport
+
+            transport = AsyncValidatingTransport(transport or httpx.AsyncHTTPTransport())
+        self._api = self._generated_client(transport)
+        self._http = self._api.get_async_httpx_client()
+
+    # -- public API
+
+    async def submit(
+        self,
+        image: ImageSource,
+        prompt: str | None = None,
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+    ) -> str:
+        """Create a (billed) generation task; returns its task id. Inputs are checked first."""
+        flow = self._jobs.submit(
+            image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
+        )
+        return await self._run(flow)
+
+    async def status(self, task_id: str) -> TaskStatus:
+        """One query of the task's state (any casing upstream uses is understood)."""
+        return await self._run(self._jobs.status(task_id))
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> TaskStatus:
+        """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
+        flow = self._jobs.wait(
+            task_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_progress=on_progress,
+            clock=clock,
+        )
+        return await self._run(flow, sleep)
+
+    async def retrieve(self, file_id: str | int) -> FileInfo:
+        """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
+        return await self._run(self._jobs.retrieve(file_id))
+
+    async def download(
+        self,
+        file_id: str | int,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Path:
+        """Download the video atomically to `dest` (a file, or a folder); returns the path."""
+        return await self._run(self._jobs.download(file_id, dest, on_progress=on_progress))
+
+    async def generate(
+        self,
+        image: ImageSource,
+        prompt: str | None,
+        out: str | os.PathLike[str],
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_submit: Callable[[str], None] | None = None,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        on_download: Callable[[int, int], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> GenerationResult:
+        """From a face image and a prompt to a video file: submit, wait, download."""
+        flow = self._jobs.generate(
+            image,
+            prompt,
+            out,
+            prompt_optimizer=prompt_optimizer,
+            callback_url=callback_url,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_submit=on_submit,
+            on_progress=on_progress,
+            on_download=on_download,
+            clock=clock,
+        )
+        return await self._run(flow, sleep)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- performing effects
+
+    async def _run(
+        self, flow: Flow[T], sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> T:
+        try:
+            effect = next(flow)
+            while True:
+                try:
+                    result = await self._perform(effect, sleep)
+                except BaseException as exc:  # noqa: BLE001 - also cancellation: the flow cleans up
+                    effect = flow.throw(exc)
+                else:
+                    effect = flow.send(result)
+        except StopIteration as stop:
+            return cast(T, stop.value)
+        finally:
+            flow.close()
+
+    async def _perform(self, effect: Effect, sleep: Callable[[float], Awaitable[None]]) -> object:
+        if isinstance(effect, ApiCall):
+            return await self._send(effect)
+        if isinstance(effect, Sleep):
+            await sleep(effect.seconds)
+            return None
+        return await self._fetch(effect)
+
+    async def _send(self, call: ApiCall[T]) -> T:
+        async for attempt in self._retry.attempts_async(call.retry_on):
+            with attempt:
+                if attempt.num > 1:
+                    logger.info("%s: attempt %d", call.operation, attempt.num)
+                try:
+                    response = await self._http.request(**call.request)
+                except httpx.HTTPError as exc:
+                    raise map_httpx_error(exc, call.operation, call.task_id) from exc
+                except MiniMaxError as exc:  # from a validating transport
+                    with_context(exc, call)
+                    raise
+                return call.parse(response)
+        raise AssertionError("unreachable: stamina raises after the last attempt")
+
+    async def _fetch(self, fetch: Fetch) -> int:
+        async for attempt in self._retry.attempts_async(fetch.retry_on):
+            with attempt:
+                try:
+                    async with self._http.stream(
+                        "GET", fetch.url, auth=None, follow_redirects=True
+                    ) as response:
+                        fetch.sink.begin(response)
+                        async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
+                            fetch.sink.write(chunk)
+                        return fetch.sink.finish()
+                except httpx.HTTPError as exc:
+                    raise map_httpx_error(exc, OP_DOWNLOAD) from exc
+        raise AssertionError("unreachable: stamina raises after the last attempt")

@@ -1,0 +1,124 @@
+"""Configuration: the API key (kept secret), the base URL and timeouts with sane defaults.
+
+The generated `Client` waits forever by default (`timeout=None`) and `AuthenticatedClient` keeps
+the key in its attrs repr; this module gives the hand-written layer a key wrapper that never
+prints, an `httpx.Auth` that sends it only to the configured API origin (never to the download
+CDN), and finite timeouts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+from collections.abc import Generator
+from urllib.parse import urlsplit
+
+import httpx
+
+from minimax_video.errors import ConfigurationError
+
+ENV_API_KEY = "MINIMAX_API_KEY"
+ENV_BASE_URL = "MINIMAX_BASE_URL"
+DEFAULT_BASE_URL = "https://api.minimax.io"
+"""The global (`.io`) host; mainland accounts use `https://api.minimaxi.com`."""
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+"""10 s to connect, 60 s for each read, write or pool wait (per operation, not per request)."""
+
+_MASK = "**********"
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+
+
+class Secret:
+    """An API key that never shows itself in repr, str, f-strings, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError("the API key is empty")
+        value = value.strip()
+        if not _HEADER_SAFE.fullmatch(value):
+            # Also refuses CR/LF: a key must never be able to inject a header.
+            raise ConfigurationError("the API key contains spaces or non-printable characters")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The key itself: only for building the Authorization header."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({_MASK!r})"
+
+    def __str__(self) -> str:
+        return _MASK
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Secret cannot be pickled")
+
+    def redact(self, text: str) -> str:
+        """`text` with every occurrence of the key masked (for upstream messages we relay)."""
+        return text.replace(self._value, _MASK)
+
+
+def resolve_api_key(api_key: str | Secret | None) -> Secret:
+    """The key from the argument, else from MINIMAX_API_KEY."""
+    if isinstance(api_key, Secret):
+        return api_key
+    if api_key is None:
+        api_key = os.environ.get(ENV_API_KEY)
+        if not api_key:
+            raise ConfigurationError(f"no API key: pass api_key=... or set {ENV_API_KEY}")
+    return Secret(api_key)
+
+
+def resolve_base_url(base_url: str | None) -> str:
+    """The argument, else MINIMAX_BASE_URL, else the global host; must be http(s) with a host."""
+    url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base URL must be http(s)://host[:port], got {url!r}")
+    return url
+
+
+def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """None means the default (never "no timeout"); a number applies to every phase."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return httpx.Timeout(float(timeout))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+class BearerAuth(httpx.Auth):
+    """`Authorization: Bearer <key>`, added only to requests for the API's own origin.
+
+    Download URLs point at a CDN: the key must not travel there (nor follow a redirect there).
+    """
+
+    def __init__(self, secret: Secret, base_url: str) -> None:
+        self._secret = secret
+        self._origin = _origin(httpx.URL(base_url))
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if _origin(request.url) == self._origin:
+            request.headers["Authorization"] = f"Bearer {self._secret.reveal()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return f"BearerAuth(origin={self._origin!r}, key={self._secret!r})"

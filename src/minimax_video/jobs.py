@@ -1,0 +1,669 @@
+"""The job logic, written once for the sync and the async client (sans-I/O).
+
+Every operation is a generator ("flow") that yields effects and receives their results:
+`ApiCall` (one API request: built with the generated client's request builder, parsed here, with
+the retry rule of its operation), `Sleep` and `Fetch` (stream one download URL into a
+`DownloadSink`). `client.MiniMaxVideo` and `client.AsyncMiniMaxVideo` only perform effects; all
+decisions (what to send, how to read the answer, when to poll again, when to give up, which
+download URL to try, what to clean up) live here, so the two clients cannot drift apart.
+
+The generated `_parse_response` is not used: it never looks at `base_resp`, raises a bare
+KeyError on a missing field, and raises ValueError on a status in another casing ("success"),
+which would crash a poll loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import secrets
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Generic, TypeAlias, TypeVar, cast
+
+import httpx
+from minimax_client.api.files import retrieve_file
+from minimax_client.api.video import query_video_generation_task, video_generation
+from minimax_client.models import (
+    SubjectReference,
+    SubjectReferenceType,
+    VideoGenerationReq,
+    VideoGenerationReqModel,
+)
+from minimax_client.types import UNSET
+
+from minimax_video.config import Secret
+from minimax_video.errors import (
+    ConnectError,
+    DownloadError,
+    DownloadURLExpiredError,
+    HTTPStatusError,
+    IncompleteDownloadError,
+    InputError,
+    MalformedResponseError,
+    MiniMaxError,
+    RequestTimeoutError,
+    ResponseValidationError,
+    TaskFailedError,
+    TransportError,
+    WaitTimeoutError,
+    error_for_code,
+)
+from minimax_video.ids import file_id_as_string, file_id_for_retrieve
+from minimax_video.images import (
+    ImageSource,
+    check_callback_url,
+    check_prompt,
+    check_prompt_optimizer,
+    prepare_image,
+)
+from minimax_video.retry import RetryPredicate, retry_create, retry_read
+from minimax_video.status import TaskState, TaskStatus, parse_state
+
+logger = logging.getLogger("minimax_video")
+
+T = TypeVar("T")
+
+# Operation names in errors: the spec's operationIds (the download is not an API operation).
+OP_CREATE = "videoGeneration"
+OP_QUERY = "queryVideoGenerationTask"
+OP_RETRIEVE = "retrieveFile"
+OP_DOWNLOAD = "download"
+
+DEFAULT_WAIT_TIMEOUT = 600.0
+"""Generation takes about 1 to 5 minutes; MiniMax's own clients give up after 5 to 10."""
+DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_MAX_POLL_INTERVAL = 20.0
+POLL_BACKOFF = 1.5
+DOWNLOAD_CHUNK = 64 * 1024
+EXPIRED_URL_STATUSES = frozenset({403, 404, 410})
+
+
+# --- effects -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiCall(Generic[T]):
+    """One API request: `request` are httpx.request kwargs from the generated builder."""
+
+    operation: str
+    request: Mapping[str, Any]
+    parse: Callable[[httpx.Response], T]
+    retry_on: RetryPredicate
+    task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """Stream `url` (without the API key) into `sink`, retried by `retry_on`; result: bytes."""
+
+    url: str
+    sink: DownloadSink
+    retry_on: RetryPredicate = retry_read
+
+
+Effect: TypeAlias = "ApiCall[Any] | Sleep | Fetch"
+Flow: TypeAlias = Generator[Effect, object, T]
+
+
+def _call(call: ApiCall[T]) -> Flow[T]:
+    result = yield call
+    return cast(T, result)
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """The retrieve answer. `download_url` is valid for one hour; retrieve again for a new one."""
+
+    file_id: int
+    download_url: str
+    bytes: int | None = None
+    """None when upstream did not say (or said 0: the docs' example does)."""
+    filename: str | None = None
+    created_at: int | None = None
+    purpose: str | None = None
+    backup_download_url: str | None = None
+    """Undocumented; a third-party client falls back to it when present."""
+
+    def urls(self) -> tuple[str, ...]:
+        if self.backup_download_url and self.backup_download_url != self.download_url:
+            return (self.download_url, self.backup_download_url)
+        return (self.download_url,)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """What `generate` produced: the file, and the ids to find the task again."""
+
+    path: Path
+    task_id: str
+    file_id: str
+    bytes: int
+    video_width: int | None = None
+    video_height: int | None = None
+
+
+# --- mapping failures ------------------------------------------------------------------------
+
+
+def map_httpx_error(
+    exc: httpx.HTTPError, operation: str, task_id: str | None = None
+) -> MiniMaxError:
+    """An httpx failure as one of ours. Connect-phase failures prove nothing was sent."""
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return ConnectError(f"could not connect ({detail})", operation=operation, task_id=task_id)
+    if isinstance(exc, httpx.TimeoutException):
+        return RequestTimeoutError(
+            f"no answer in time ({detail})", operation=operation, task_id=task_id
+        )
+    return TransportError(f"the connection failed ({detail})", operation=operation, task_id=task_id)
+
+
+def with_context(exc: MiniMaxError, call: ApiCall[Any]) -> MiniMaxError:
+    """`exc` with the call's operation and task id filled in where it had none."""
+    if exc.operation is None:
+        exc.operation = call.operation
+    if exc.task_id is None:
+        exc.task_id = call.task_id
+    return exc
+
+
+def _envelope(
+    response: httpx.Response, operation: str, task_id: str | None, secret: Secret
+) -> dict[str, Any]:
+    """The JSON object of a 200 answer with `base_resp.status_code == 0`, or a typed error."""
+    trace_id = response.headers.get("Trace-Id")
+    where: dict[str, Any] = {"operation": operation, "task_id": task_id, "trace_id": trace_id}
+    if response.status_code != 200:
+        reason = response.reason_phrase or "error"
+        raise HTTPStatusError(
+            f"HTTP {response.status_code} {reason}", status_code=response.status_code, **where
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        raise MalformedResponseError("the answer is not JSON", **where) from None
+    if not isinstance(body, dict):
+        raise MalformedResponseError(
+            f"the answer is JSON {type(body).__name__}, not an object", **where
+        )
+    base = body.get("base_resp")
+    code = base.get("status_code") if isinstance(base, dict) else None
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise ResponseValidationError("the answer has no integer base_resp.status_code", **where)
+    if code != 0:
+        message = base.get("status_msg") if isinstance(base, dict) else None
+        text = secret.redact(message) if isinstance(message, str) else None
+        raise error_for_code(code, text, operation=operation, task_id=task_id, trace_id=trace_id)
+    return cast(dict[str, Any], body)
+
+
+def _optional_int(value: object, name: str, where: dict[str, Any]) -> int | None:
+    if value is None or value is UNSET:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ResponseValidationError(f"{name} must be an integer, got {value!r}", **where)
+    return value
+
+
+def _optional_str(value: object, name: str, where: dict[str, Any]) -> str | None:
+    if value is None or value is UNSET:
+        return None
+    if not isinstance(value, str):
+        raise ResponseValidationError(f"{name} must be a string, got {value!r}", **where)
+    return value
+
+
+# --- parsing answers -------------------------------------------------------------------------
+
+
+def parse_create(response: httpx.Response, secret: Secret) -> str:
+    body = _envelope(response, OP_CREATE, None, secret)
+    where = {"operation": OP_CREATE, "trace_id": response.headers.get("Trace-Id")}
+    task_id = body.get("task_id")
+    if not isinstance(task_id, str) or not task_id.strip():
+        # The request was accepted (code 0): a task may exist. Say so; never resubmit.
+        raise ResponseValidationError(
+            f"code 0 but no task_id in the answer (got {task_id!r}); a task may have been "
+            "created: check the MiniMax console before submitting again",
+            **where,
+        )
+    return task_id
+
+
+def parse_query(response: httpx.Response, task_id: str, secret: Secret) -> TaskStatus:
+    body = _envelope(response, OP_QUERY, task_id, secret)
+    where = {"operation": OP_QUERY, "task_id": task_id}
+    raw = body.get("status")
+    raw_status = raw if isinstance(raw, str) else ""
+    state = parse_state(raw)
+    file_id: str | None = None
+    raw_file_id = body.get("file_id")
+    if raw_file_id not in (None, ""):
+        try:
+            file_id = file_id_as_string(cast(str | int, raw_file_id))
+        except InputError:
+            raise ResponseValidationError(
+                f"file_id is not a decimal id: {raw_file_id!r}", **where
+            ) from None
+    if state is TaskState.SUCCESS and file_id is None:
+        raise ResponseValidationError("status Success but no file_id", **where)
+    return TaskStatus(
+        task_id=task_id,
+        state=state,
+        raw_status=raw_status,
+        file_id=file_id,
+        video_width=_optional_int(body.get("video_width"), "video_width", where),
+        video_height=_optional_int(body.get("video_height"), "video_height", where),
+    )
+
+
+def parse_retrieve(response: httpx.Response, file_id: int, secret: Secret) -> FileInfo:
+    body = _envelope(response, OP_RETRIEVE, None, secret)
+    where = {"operation": OP_RETRIEVE, "trace_id": response.headers.get("Trace-Id")}
+    file = body.get("file")
+    if not isinstance(file, dict):
+        raise ResponseValidationError(f"no file object for file_id {file_id}", **where)
+    url = _optional_str(file.get("download_url"), "download_url", where)
+    if not url:
+        raise ResponseValidationError(f"no download_url for file_id {file_id}", **where)
+    size = _optional_int(file.get("bytes"), "bytes", where)
+    answered_id = file.get("file_id")
+    try:
+        # int64 per the retrieve page, but tolerate the query page's string form.
+        got = file_id if answered_id is None else file_id_for_retrieve(answered_id)
+    except InputError:
+        raise ResponseValidationError(
+            f"file_id is not a decimal id: {answered_id!r}", **where
+        ) from None
+    return FileInfo(
+        file_id=got,
+        download_url=url,
+        bytes=size if size else None,
+        filename=_optional_str(file.get("filename"), "filename", where),
+        created_at=_optional_int(file.get("created_at"), "created_at", where),
+        purpose=_optional_str(file.get("purpose"), "purpose", where),
+        backup_download_url=_optional_str(
+            file.get("backup_download_url"), "backup_download_url", where
+        ),
+    )
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+_SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
+
+
+def _names_a_folder(dest: str | os.PathLike[str]) -> bool:
+    """An existing directory, or a path written with a trailing separator ("videos/")."""
+    text = os.fspath(dest)
+    return Path(text).is_dir() or text.endswith(("/", os.sep))
+
+
+def resolve_target(dest: str | os.PathLike[str], file_id: int, filename: str | None) -> Path:
+    """`dest`, or `<dest>/<file_id><suffix>` when `dest` names a folder; parents created."""
+    target = Path(dest)
+    if _names_a_folder(dest):
+        suffix = Path(filename).suffix if filename else ""
+        target = target / f"{file_id}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else '.mp4'}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def check_writable(dest: str | os.PathLike[str]) -> None:
+    """Fail before a billed create if the video could not be written where asked."""
+    target = Path(dest)
+    folder = target if _names_a_folder(dest) else target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"folder {folder} is not writable")
+
+
+def _new_temp_file(target: Path) -> Path:
+    """An empty, new `.<name>.<random>.part` beside `target`.
+
+    Not `tempfile.mkstemp`: its 0600 mode would survive the rename, and the video should get
+    the permissions any new file gets (the umask).
+    """
+    for _ in range(100):
+        path = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+        try:
+            path.open("xb").close()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
+class DownloadSink:
+    """One temporary file beside the target, rewritten by each attempt, renamed when complete.
+
+    Constant memory: chunks go straight to disk. The byte count is checked against the retrieve
+    answer and Content-Length. `discard` (always called by the flow) removes the temporary file
+    unless it was committed, so no partial file survives an error, a cancel or a ^C.
+    """
+
+    def __init__(
+        self,
+        target: Path,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.target = target
+        self.tmp = _new_temp_file(target)
+        self.expected: int | None = None
+        self.written = 0
+        self.total = 0
+        self._content_length: int | None = None
+        self._file: IO[bytes] | None = None
+        self._on_progress = on_progress
+        self.committed = False
+
+    def begin(self, response: httpx.Response) -> None:
+        """Check the status and start a fresh attempt (truncating any earlier one)."""
+        status = response.status_code
+        where = {"operation": OP_DOWNLOAD, "trace_id": response.headers.get("Trace-Id")}
+        if status in EXPIRED_URL_STATUSES:
+            raise DownloadURLExpiredError(
+                f"the download URL was refused with HTTP {status} (it expires after an hour)",
+                **where,
+            )
+        if not 200 <= status < 300:
+            raise HTTPStatusError(
+                f"the download answered HTTP {status}", status_code=status, **where
+            )
+        self._close()
+        self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed in finish/discard
+        self.written = 0
+        length = response.headers.get("Content-Length")
+        encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+        self._content_length = int(length) if length and length.isdigit() and not encoded else None
+        self.total = self.expected or self._content_length or 0
+        self._report()
+
+    def write(self, chunk: bytes) -> None:
+        assert self._file is not None, "begin() first"
+        self._file.write(chunk)
+        self.written += len(chunk)
+        self._report()
+
+    def finish(self) -> int:
+        """Flush to disk and check the byte count; raises IncompleteDownloadError."""
+        assert self._file is not None, "begin() first"
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._close()
+        announced = self.expected if self.expected is not None else self._content_length
+        if self.written == 0 or (announced is not None and self.written != announced):
+            expected = f"{announced}" if announced is not None else "a non-empty file"
+            raise IncompleteDownloadError(
+                f"received {self.written} bytes, expected {expected}", operation=OP_DOWNLOAD
+            )
+        if self._content_length is not None and self.written != self._content_length:
+            raise IncompleteDownloadError(
+                f"received {self.written} bytes, Content-Length said {self._content_length}",
+                operation=OP_DOWNLOAD,
+            )
+        return self.written
+
+    def commit(self) -> Path:
+        os.replace(self.tmp, self.target)
+        self.committed = True
+        return self.target
+
+    def discard(self) -> None:
+        self._close()
+        if not self.committed:
+            with contextlib.suppress(FileNotFoundError):
+                self.tmp.unlink()
+
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _report(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(self.written, self.total)
+
+
+# --- the flows -------------------------------------------------------------------------------
+
+
+def _check_task_id(task_id: object) -> str:
+    if not isinstance(task_id, str) or not task_id.strip() or any(c.isspace() for c in task_id):
+        raise InputError(f"task_id must be a non-empty string without spaces, got {task_id!r}")
+    return task_id
+
+
+def _check_seconds(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+class Jobs:
+    """Builds the calls and runs the decisions; knows nothing about sync or async I/O."""
+
+    def __init__(self, secret: Secret) -> None:
+        self._secret = secret
+
+    # calls
+
+    def create_call(
+        self,
+        image: ImageSource,
+        prompt: str | None,
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+    ) -> ApiCall[str]:
+        """Check everything locally (raises InputError), then build the billed create."""
+        checked_prompt = check_prompt(prompt)
+        optimizer = check_prompt_optimizer(prompt_optimizer)
+        callback = check_callback_url(callback_url)
+        prepared = prepare_image(image)
+        body = VideoGenerationReq(
+            model=VideoGenerationReqModel.S2V_01,
+            subject_reference=[
+                SubjectReference(type_=SubjectReferenceType.CHARACTER, image=[prepared.url])
+            ],
+            prompt=UNSET if checked_prompt is None else checked_prompt,
+            prompt_optimizer=UNSET if optimizer is None else optimizer,
+            callback_url=UNSET if callback is None else callback,
+        )
+        secret = self._secret
+        return ApiCall(
+            operation=OP_CREATE,
+            request=video_generation._get_kwargs(body=body),
+            parse=lambda response: parse_create(response, secret),
+            retry_on=retry_create,
+        )
+
+    def query_call(self, task_id: str) -> ApiCall[TaskStatus]:
+        task_id = _check_task_id(task_id)
+        secret = self._secret
+        return ApiCall(
+            operation=OP_QUERY,
+            request=query_video_generation_task._get_kwargs(task_id=task_id),
+            parse=lambda response: parse_query(response, task_id, secret),
+            retry_on=retry_read,
+            task_id=task_id,
+        )
+
+    def retrieve_call(self, file_id: str | int) -> ApiCall[FileInfo]:
+        number = file_id_for_retrieve(file_id)
+        secret = self._secret
+        return ApiCall(
+            operation=OP_RETRIEVE,
+            request=retrieve_file._get_kwargs(file_id=number),
+            parse=lambda response: parse_retrieve(response, number, secret),
+            retry_on=retry_read,
+        )
+
+    # flows
+
+    def submit(
+        self,
+        image: ImageSource,
+        prompt: str | None = None,
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+    ) -> Flow[str]:
+        call = self.create_call(
+            image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
+        )
+        task_id = yield from _call(call)
+        logger.info("submitted task %s", task_id)
+        return task_id
+
+    def status(self, task_id: str) -> Flow[TaskStatus]:
+        return _call(self.query_call(task_id))
+
+    def retrieve(self, file_id: str | int) -> Flow[FileInfo]:
+        return _call(self.retrieve_call(file_id))
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        clock: Callable[[], float],
+    ) -> Flow[TaskStatus]:
+        """Poll until Success (returned) or Fail (TaskFailedError), at most `timeout` seconds.
+
+        Waits grow from `poll_interval` by x1.5 up to `max_poll_interval`, and never past the
+        deadline; the last poll happens at the deadline. `on_progress` sees every answer.
+        """
+        call = self.query_call(task_id)
+        timeout = _check_seconds(timeout, "timeout")
+        interval = _check_seconds(poll_interval, "poll_interval")
+        ceiling = max(interval, _check_seconds(max_poll_interval, "max_poll_interval"))
+        deadline = clock() + timeout
+        while True:
+            status = yield from _call(call)
+            logger.debug("task %s: %s", task_id, status.raw_status or "(no status)")
+            if on_progress is not None:
+                on_progress(status)
+            if status.state is TaskState.SUCCESS:
+                return status
+            if status.state is TaskState.FAIL:
+                raise TaskFailedError(
+                    f"the task ended with status {status.raw_status}",
+                    operation=OP_QUERY,
+                    task_id=task_id,
+                )
+            remaining = deadline - clock()
+            if remaining <= 0:
+                raise WaitTimeoutError(
+                    f"the task is still {status.raw_status or 'running'} after {timeout:g} s; "
+                    "it may still finish: wait again or check its status later",
+                    operation=OP_QUERY,
+                    task_id=task_id,
+                )
+            yield Sleep(min(interval, remaining))
+            interval = min(interval * POLL_BACKOFF, ceiling)
+
+    def download(
+        self,
+        file_id: str | int,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Flow[Path]:
+        """Retrieve, stream to a temp file, check, rename; re-retrieve once on an expired URL."""
+        info = yield from self.retrieve(file_id)
+        sink = DownloadSink(resolve_target(dest, info.file_id, info.filename), on_progress)
+        try:
+            refreshed = False
+            while True:
+                sink.expected = info.bytes
+                failures: list[MiniMaxError] = []
+                for url in info.urls():
+                    try:
+                        yield Fetch(url, sink)
+                    except MiniMaxError as exc:
+                        logger.info("download of file %s failed: %s", info.file_id, exc)
+                        failures.append(exc)
+                        continue
+                    return sink.commit()
+                expired = any(isinstance(f, DownloadURLExpiredError) for f in failures)
+                if expired and not refreshed:
+                    refreshed = True
+                    logger.info(
+                        "download URL of file %s expired: retrieving a new one", info.file_id
+                    )
+                    info = yield from self.retrieve(info.file_id)
+                    continue
+                last = failures[-1]
+                raise DownloadError(
+                    f"could not download file {info.file_id}: {last.message}",
+                    code=last.code,
+                    operation=OP_DOWNLOAD,
+                    trace_id=last.trace_id,
+                ) from last
+        finally:
+            sink.discard()
+
+    def generate(
+        self,
+        image: ImageSource,
+        prompt: str | None,
+        out: str | os.PathLike[str],
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_submit: Callable[[str], None] | None = None,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        on_download: Callable[[int, int], None] | None = None,
+        clock: Callable[[], float],
+    ) -> Flow[GenerationResult]:
+        """submit -> wait -> download. Everything checkable is checked before the billed call."""
+        _check_seconds(timeout, "timeout")
+        create = self.create_call(
+            image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
+        )
+        check_writable(out)
+        task_id = yield from _call(create)
+        logger.info("submitted task %s", task_id)
+        if on_submit is not None:
+            on_submit(task_id)
+        status = yield from self.wait(
+            task_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_progress=on_progress,
+            clock=clock,
+        )
+        assert status.file_id is not None  # parse_query guarantees it on Success
+        path = yield from self.download(status.file_id, out, on_progress=on_download)
+        return GenerationResult(
+            path=path,
+            task_id=task_id,
+            file_id=status.file_id,
+            bytes=path.stat().st_size,
+            video_width=status.video_width,
+            video_height=status.video_height,
+        )

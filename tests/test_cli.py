@@ -122,6 +122,16 @@ def test_generate_into_a_new_folder_and_from_stdin(env: Env) -> None:
     assert written.read_bytes() == env.fake.video_bytes
 
 
+def test_a_failing_run_creates_no_output_folder(env: Env) -> None:
+    folder = env.tmp / "videos"
+    result = env.run("generate", "--image", str(env.tmp / "missing.jpg"), "--out", f"{folder}/")
+    assert result.exit_code == EXIT_USAGE
+    assert not folder.exists()
+    result = env.run("generate", "--image", env.image(), "--out", f"{folder}/", key=None)
+    assert result.exit_code == EXIT_AUTH
+    assert not folder.exists()
+
+
 def test_quiet_generate_prints_only_the_path(env: Env) -> None:
     out = env.tmp / "clip.mp4"
     result = env.run("generate", "--image", env.image(), "--out", str(out), "-q")

@@ -273,3 +273,46 @@ def test_memoryview_and_bytearray_are_bytes_too() -> None:
     content = image_bytes()
     assert prepare_image(memoryview(content)).size == len(content)
     assert prepare_image(bytearray(content)).mime == "image/png"
+
+
+def test_a_checked_image_is_not_decoded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    opened: list[int] = []
+    real_open = Image.open
+
+    def counting_open(fp: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(1)
+        return real_open(fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting_open)  # the module images.py uses
+    face = image_bytes(420, 640)  # a size no other test uses: not cached yet
+    first = prepare_image(face)
+    again = [prepare_image(bytes(bytearray(face))) for _ in range(5)]  # equal bytes, new objects
+    assert len(opened) == 1  # a fan-out of one face pays for one decode
+    assert all(p == first for p in again)
+
+
+def test_a_cached_result_is_not_reused_for_different_bytes() -> None:
+    face = image_bytes(430, 650, "JPEG")
+    assert prepare_image(face).width == 430  # now cached
+    cut = face[: len(face) // 2]  # same header, same size on paper, but truncated
+    with pytest.raises(InputError, match="complete and decodable"):
+        prepare_image(cut)
+    other = image_bytes(650, 430, "JPEG")  # same bytes count class, other content
+    assert (prepare_image(other).width, prepare_image(other).height) == (650, 430)
+
+
+def test_a_large_jpeg_reports_its_full_size() -> None:
+    # JPEGs are decoded at reduced scale to check them; the size reported is the real one.
+    prepared = prepare_image(image_bytes(1600, 1200, "JPEG"))
+    assert (prepared.width, prepared.height) == (1600, 1200)
+
+
+def test_a_local_image_is_kept_as_base64_bytes_not_a_string() -> None:
+    content = image_bytes()
+    prepared = prepare_image(content)
+    assert prepared.base64_data == base64.b64encode(content)
+    assert prepared.data_url_prefix == "data:image/png;base64,"
+    assert prepared.url == "data:image/png;base64," + base64.b64encode(content).decode()
+    remote = prepare_image("https://cdn.example.com/face.jpg")
+    assert (remote.base64_data, remote.data_url_prefix) == (None, "")

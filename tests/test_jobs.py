@@ -8,6 +8,9 @@ stream): there a MockTransport plays upstream.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import logging
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -15,14 +18,23 @@ from typing import Any
 
 import httpx
 import pytest
+from minimax_client.models import (
+    SubjectReference,
+    SubjectReferenceType,
+    VideoGenerationReq,
+    VideoGenerationReqModel,
+)
 
 from minimax_video import (
     AsyncMiniMaxVideo,
+    AuthenticationError,
     DownloadError,
     DownloadURLExpiredError,
     IncompleteDownloadError,
     InputError,
     MiniMaxVideo,
+    RateLimitedError,
+    RequestValidationError,
     SensitiveOutputError,
     TaskFailedError,
     TaskState,
@@ -31,6 +43,7 @@ from minimax_video import (
 )
 from minimax_video.fake import FAKE_API_KEY, VIDEO_HEIGHT, VIDEO_WIDTH, Faults
 from tests.client_support import (
+    CREATE,
     FAST,
     MODES,
     QUERY,
@@ -38,6 +51,7 @@ from tests.client_support import (
     Mode,
     call,
     close,
+    image_bytes,
     new_client,
     new_fake,
     run_generate,
@@ -413,3 +427,240 @@ async def test_validate_true_checks_against_the_spec_end_to_end(mode: Mode, tmp_
     await close(client)
     assert result.path.read_bytes() == fake.video_bytes
     assert len(spy.downloads()) == 1  # the download passes through the validator untouched
+
+
+# --- wait: a poll that fails even after its retries is "no news", not the end -----------------
+
+
+def _refuse_queries(fake: Any, refused: Callable[[int], bool]) -> list[int]:
+    """Make the fake answer 1002 to the query calls whose number (from 1) `refused` picks."""
+    from minimax_video.fake import Fault, FaultKind
+
+    seen: list[int] = []
+    draw = fake.draw_fault
+
+    def drawing(operation: str | None) -> Any:
+        if operation == "queryVideoGenerationTask":
+            seen.append(1)
+            if refused(len(seen)):
+                return Fault(FaultKind.RATE_LIMIT, 0.0)
+        return draw(operation)
+
+    fake.draw_fault = drawing
+    return seen
+
+
+async def test_wait_polls_again_after_a_poll_that_ran_out_of_retries(
+    mode: Mode, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, clock = new_fake()
+    # The second poll is refused on all of its FAST.attempts tries.
+    queries = _refuse_queries(fake, lambda n: 2 <= n <= 1 + FAST.attempts)
+    client, _ = new_client(mode, fake)
+    task_id = await call(client, "submit", _png())
+    caplog.set_level(logging.WARNING, logger="minimax_video")
+    status = await _wait(mode, client, clock, task_id)
+    await close(client)
+    assert status.state is TaskState.SUCCESS
+    assert len(queries) > 1 + FAST.attempts  # it went on polling after the failed poll
+    skipped = [r.getMessage() for r in caplog.records if "polling again" in r.getMessage()]
+    assert len(skipped) == 1
+    assert task_id in skipped[0]
+    assert "RateLimitedError" in skipped[0]
+
+
+async def test_a_first_poll_that_fails_is_raised_at_once(mode: Mode) -> None:
+    fake, clock = new_fake()
+    queries = _refuse_queries(fake, lambda n: True)
+    client, _ = new_client(mode, fake)
+    task_id = await call(client, "submit", _png())
+    with pytest.raises(RateLimitedError):
+        await _wait(mode, client, clock, task_id)
+    await close(client)
+    assert len(queries) == FAST.attempts  # nothing says the task can be reached: no waiting
+    assert clock.now() == 0
+
+
+async def test_polls_that_keep_failing_end_at_the_deadline(mode: Mode) -> None:
+    fake, clock = new_fake()
+    queries = _refuse_queries(fake, lambda n: n > 1)  # seen once, then refused for good
+    client, _ = new_client(mode, fake)
+    task_id = await call(client, "submit", _png())
+    with pytest.raises(RateLimitedError) as info:
+        await call(
+            client,
+            "wait",
+            task_id,
+            timeout=60,
+            poll_interval=5,
+            sleep=sleeper(mode, clock),
+            clock=clock.now,
+        )
+    await close(client)
+    assert clock.now() == 60  # bounded by the wait's own deadline
+    assert len(queries) < 1 + 12 * FAST.attempts  # backed-off polls, not a busy loop
+    assert any("ran out" in note for note in getattr(info.value, "__notes__", []))
+
+
+async def test_a_poll_refused_for_good_mid_wait_is_raised_at_once(mode: Mode) -> None:
+    answers = iter(
+        [
+            _ok(task_id="77", status="Processing"),
+            httpx.Response(200, json={"base_resp": {"status_code": 1004, "status_msg": "no"}}),
+        ]
+    )
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        return next(answers)
+
+    client = _mock(mode, handler)
+    now = [0.0]
+
+    async def atick(seconds: float) -> None:
+        now[0] += seconds
+
+    def tick(seconds: float) -> None:
+        now[0] += seconds
+
+    with pytest.raises(AuthenticationError):
+        await call(
+            client, "wait", "77", sleep=tick if mode == "sync" else atick, clock=lambda: now[0]
+        )
+    await close(client)
+    assert len(seen) == 2  # not retried, not polled again
+
+
+# --- the create body: streamed around the image, byte for byte what json= would send -----------
+
+
+PROMPTS = [
+    "A girl runs toward the camera and winks with a smile.",
+    'quotes " and \\ backslashes, </script>, tabs\tand\nnewlines',
+    "é ü 你好 🙂 \u2028",
+    "minimax-video-image-0123456789abcdef0123456789abcdef",  # looks like the internal slot
+]
+
+
+def _expected_create(image: bytes, prompt: str) -> dict[str, Any]:
+    data_url = "data:image/png;base64," + base64.b64encode(image).decode()
+    return VideoGenerationReq(
+        model=VideoGenerationReqModel.S2V_01,
+        subject_reference=[
+            SubjectReference(type_=SubjectReferenceType.CHARACTER, image=[data_url])
+        ],
+        prompt=prompt,
+        prompt_optimizer=False,
+        callback_url="https://hooks.example.com/minimax?x=1",
+    ).to_dict()
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+async def test_the_create_body_is_exactly_the_json_of_the_request(mode: Mode, prompt: str) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return _ok(task_id="1")
+
+    image = image_bytes(420, 700)
+    client = _mock(mode, handler)
+    await call(
+        client,
+        "submit",
+        image,
+        prompt,
+        prompt_optimizer=False,
+        callback_url="https://hooks.example.com/minimax?x=1",
+    )
+    await close(client)
+    (request,) = sent
+    document = _expected_create(image, prompt)
+    wire = request.content
+    assert wire == json.dumps(
+        document, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+    assert wire == httpx.Request("POST", "https://x/", json=document).content  # what json= sends
+    assert json.loads(wire) == document
+    assert request.headers["Content-Length"] == str(len(wire))
+    assert request.headers["Content-Type"] == "application/json"
+    assert "Transfer-Encoding" not in request.headers
+
+
+async def test_a_retried_create_sends_the_same_bytes_again(mode: Mode) -> None:
+    from minimax_video.fake import Fault, FaultKind
+
+    fake, _ = new_fake()
+    creates: list[int] = []
+    draw = fake.draw_fault
+
+    def refuse_two_creates(operation: str | None) -> Any:
+        if operation == "videoGeneration":
+            creates.append(1)
+            if len(creates) <= 2:
+                return Fault(FaultKind.RATE_LIMIT, 0.0)
+        return draw(operation)
+
+    fake.draw_fault = refuse_two_creates  # type: ignore[method-assign]
+    client, spy = new_client(mode, fake)
+    image = image_bytes(440, 660)
+    task_id = await call(client, "submit", image, "wave")
+    await close(client)
+    bodies = [r.content for r in spy.requests if r.url.path == CREATE]
+    assert len(bodies) == 3
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert (
+        fake.tasks[task_id]
+        .request["subject_reference"][0]["image"][0]
+        .endswith(base64.b64encode(image).decode())
+    )
+
+
+async def test_validate_checks_the_create_without_reading_the_image_again(
+    mode: Mode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minimax_video.validation import SpecValidator
+
+    checked: list[tuple[str, bytes]] = []
+    real = SpecValidator.validate_request
+
+    def recording(self: SpecValidator, request: httpx.Request) -> None:
+        checked.append((request.url.path, request.content))
+        real(self, request)
+
+    monkeypatch.setattr(SpecValidator, "validate_request", recording)
+    fake, clock = new_fake()
+    client, spy = new_client(mode, fake, validate=True)
+    image = image_bytes(450, 680)
+    task_id = await call(client, "submit", image, "wave")
+    await _wait(mode, client, clock, task_id)
+    await close(client)
+    (create,) = [body for path, body in checked if path == CREATE]
+    assert len(create) < 500  # a stand-in, not the 25 MB a large image would make
+    stand_in = json.loads(create)
+    assert stand_in["subject_reference"][0]["image"] == ["data:image/png;base64,AAAA"]
+    real_body = json.loads(next(r.content for r in spy.requests if r.url.path == CREATE))
+    real_body["subject_reference"][0]["image"] = ["data:image/png;base64,AAAA"]
+    assert stand_in == real_body  # the same document but for the image
+    assert any(path == QUERY for path, _ in checked)  # other requests are checked as before
+
+
+async def test_validate_refuses_a_create_before_it_is_sent(
+    mode: Mode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minimax_video.validation import SpecValidator
+
+    def refuse_creates(self: SpecValidator, request: httpx.Request) -> None:
+        if request.url.path == CREATE:
+            raise RequestValidationError("request breaks the spec at $.model", json_path="$.model")
+
+    monkeypatch.setattr(SpecValidator, "validate_request", refuse_creates)
+    fake, _ = new_fake()
+    client, spy = new_client(mode, fake, validate=True)
+    with pytest.raises(RequestValidationError) as info:
+        await call(client, "submit", _png(), "wave")
+    await close(client)
+    assert spy.requests == []
+    assert len(fake.tasks) == 0
+    assert info.value.operation == "videoGeneration"

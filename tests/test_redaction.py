@@ -249,3 +249,15 @@ def test_the_key_goes_only_to_the_api_origin() -> None:
     ]:
         request = next(auth.auth_flow(httpx.Request("GET", url)))
         assert ("Authorization" in request.headers) == sent, url
+
+
+def test_retry_log_lines_cut_the_query_off_signed_urls() -> None:
+    from minimax_video.errors import DownloadError
+    from minimax_video.retry import describe_failure
+
+    exc = DownloadError(
+        "fetching https://cdn.example.com/v.mp4?Expires=1&Signature=s3cr3t failed", code=None
+    )
+    text = describe_failure(exc)
+    assert text == "DownloadError: fetching https://cdn.example.com/v.mp4?... failed"
+    assert "s3cr3t" not in text

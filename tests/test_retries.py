@@ -5,10 +5,14 @@ was picked so the fault happens, and the assertions on request counts prove it d
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+import stamina
 import stamina.instrumentation
 
 from minimax_video import (
@@ -229,3 +233,135 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
 def test_nonsense_policies_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="retry"):
         RetryPolicy(**bad)  # type: ignore[arg-type]
+
+
+# --- the first attempt runs outside stamina; the retry semantics stay stamina's --------------
+
+
+def _always(
+    status: int, seen: list[int], tick: Callable[[], None] | None = None
+) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        if tick is not None:
+            tick()
+        return httpx.Response(status)
+
+    return httpx.MockTransport(handler)
+
+
+def test_a_call_that_succeeds_never_builds_a_retry_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def forbidden(*args: object, **kwargs: object) -> object:
+        raise AssertionError("stamina entered for a call that succeeded")
+
+    monkeypatch.setattr(stamina, "retry_context", forbidden)
+    fake, _ = new_fake()
+    with MiniMaxVideo(FAKE_API_KEY, transport=fake.transport()) as client:
+        task_id = client.submit(image_bytes(), "wave")
+        assert client.status(task_id).task_id == task_id
+
+
+def test_stamina_switched_off_means_one_attempt() -> None:
+    seen: list[int] = []
+    stamina.set_active(False)
+    try:
+        with (
+            MiniMaxVideo("k", retry=FAST, transport=_always(503, seen)) as client,
+            pytest.raises(HTTPStatusError),
+        ):
+            client.status("1")
+    finally:
+        stamina.set_active(True)
+    assert len(seen) == 1
+
+
+def test_stamina_testing_mode_caps_the_attempts() -> None:
+    seen: list[int] = []
+    with (
+        stamina.set_testing(True, attempts=2),
+        MiniMaxVideo("k", retry=RetryPolicy(), transport=_always(503, seen)) as client,
+        pytest.raises(HTTPStatusError),
+    ):
+        client.status("1")
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize(("seconds_per_call", "calls"), [(4.0, 3), (11.0, 1)])
+def test_the_budget_counts_from_the_first_attempt(
+    monkeypatch: pytest.MonkeyPatch, seconds_per_call: float, calls: int
+) -> None:
+    now = [1000.0]
+
+    def tick() -> None:
+        now[0] += seconds_per_call
+
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])  # stamina's clock too
+    seen: list[int] = []
+    policy = RetryPolicy(attempts=10, wait_initial=0, wait_max=0, wait_jitter=0, budget=10)
+    with (
+        MiniMaxVideo("k", retry=policy, transport=_always(503, seen, tick)) as client,
+        pytest.raises(HTTPStatusError),
+    ):
+        client.status("1")
+    # 4 s calls: tried at 0, 4, 8 s; the third ends past the 10 s budget. 11 s: one call.
+    assert len(seen) == calls
+
+
+# --- logging: one readable line per retry, on the layer's logger ------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_retry_is_one_readable_warning_of_the_layer(
+    mode: Mode, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake, _ = new_fake(Faults(rate_limit=1.0, operations=frozenset({"queryVideoGenerationTask"})))
+    client, _ = new_client(mode, fake)
+    with pytest.raises(RateLimitedError):
+        await call(client, "status", "123")
+    await close(client)
+    assert not [r for r in caplog.records if r.name == "stamina"]  # no bare stamina lines
+    lines = [r for r in caplog.records if r.name == "minimax_video.retry"]
+    assert [r.levelno for r in lines] == [logging.WARNING] * (FAST.attempts - 1)
+    for number, record in enumerate(lines, 1):
+        text = record.getMessage()
+        assert text.startswith(f"queryVideoGenerationTask failed, retry {number} in 0.0 s")
+        assert f"(attempt {number + 1} of {FAST.attempts})" in text
+        assert "RateLimitedError: rate limit exceeded" in text
+
+
+def test_the_layer_leaves_stamina_logging_of_other_code_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    failures = iter([ValueError("once")])
+    for attempt in stamina.retry_context(
+        on=ValueError, attempts=2, wait_initial=0, wait_max=0, wait_jitter=0
+    ):
+        with attempt:
+            failure = next(failures, None)
+            if failure is not None:
+                raise failure
+    assert [r.getMessage() for r in caplog.records if r.name == "stamina"] == [
+        "stamina.retry_scheduled"
+    ]
+
+
+def test_a_library_user_who_configured_nothing_sees_no_retry_lines(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # Python prints WARNINGs of unconfigured loggers to stderr ("last resort"): not ours.
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers.clear()
+    try:
+        with (
+            MiniMaxVideo("k", retry=FAST, transport=_always(503, [])) as client,
+            pytest.raises(HTTPStatusError),
+        ):
+            client.status("1")
+    finally:
+        root.handlers[:] = saved
+    assert capfd.readouterr().err == ""

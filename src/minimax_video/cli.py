@@ -444,7 +444,7 @@ def _generate(
     display: _Display,
     image: Any,
     prompt: str | None,
-    out: Path,
+    out: str,
     **options: Any,
 ) -> Path:
     """submit -> wait -> download through the library's `generate`, with progress."""
@@ -471,15 +471,13 @@ def _generate(
 _OUT = click.Path()
 
 
-def _out_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
-    """`--out videos/` means a folder even before it exists (else it would become a file)."""
-    path = Path(value)
-    if value.endswith(("/", os.sep)) and not path.is_dir():
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise click.BadParameter(f"cannot create folder {value}: {exc.strerror}") from None
-    return path
+def _out_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Kept as typed: `--out videos/` names a folder even before it exists, and the layer
+    (`jobs.resolve_target`) reads the trailing separator. Nothing is created here: a run that
+    fails on its key or image must leave the disk as it was."""
+    if not value.strip():
+        raise click.BadParameter("an output path is required")
+    return value
 
 
 @cli.command()
@@ -522,7 +520,7 @@ def _out_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
 def generate(
     image: str,
     prompt: str | None,
-    out: Path,
+    out: str,
     prompt_optimizer: bool | None,
     callback_url: str | None,
     timeout: float | None,
@@ -535,7 +533,10 @@ def generate(
 
     Prints the written path on stdout. Inputs are checked before anything is sent.
     """
-    subject: Any = sys.stdin.buffer.read() if image == "-" else image
+    from minimax_video.images import MAX_IMAGE_BYTES
+
+    # One byte over the limit is enough for the image check to refuse it, with the real rule.
+    subject: Any = sys.stdin.buffer.read(MAX_IMAGE_BYTES + 1) if image == "-" else image
     client = _client(api_key, base_url)
     options = _time_kwargs()
     options.update(prompt_optimizer=prompt_optimizer, callback_url=callback_url)
@@ -595,7 +596,7 @@ def status(
 )
 @_api_options
 def download(
-    file_id: str, out: Path, api_key: str | None, base_url: str | None, quiet: bool
+    file_id: str, out: str, api_key: str | None, base_url: str | None, quiet: bool
 ) -> None:
     """Download a finished video by file id (a fresh link is fetched if the old one expired)."""
     from minimax_video.ids import file_id_for_retrieve
@@ -724,7 +725,7 @@ def _wait_for_stop() -> None:
     help="Also write the drawn sample face here (to reuse with `generate`).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-def demo(out: Path, image: str | None, prompt: str, save_image: Path | None, quiet: bool) -> None:
+def demo(out: str, image: str | None, prompt: str, save_image: Path | None, quiet: bool) -> None:
     """The whole flow against the embedded fake MiniMax: no API key, no network, no bill.
 
     Checks the image, submits, polls through Preparing, Queueing and Processing on a simulated

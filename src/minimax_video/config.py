@@ -101,8 +101,9 @@ def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     return httpx.Timeout(float(timeout))
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return (url.scheme, url.host, url.port)
+def _origin(url: httpx.URL) -> tuple[bytes, bytes, int | None]:
+    # The raw (ASCII, IDNA-encoded) forms: as exact as the decoded ones, without the decoding.
+    return (url.raw_scheme, url.raw_host.lower(), url.port)
 
 
 class BearerAuth(httpx.Auth):
@@ -113,12 +114,14 @@ class BearerAuth(httpx.Auth):
 
     def __init__(self, secret: Secret, base_url: str) -> None:
         self._secret = secret
-        self._origin = _origin(httpx.URL(base_url))
+        url = httpx.URL(base_url)
+        self._origin = _origin(url)
+        self._shown = f"{url.scheme}://{url.netloc.decode('ascii')}"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if _origin(request.url) == self._origin:
-            request.headers["Authorization"] = f"Bearer {self._secret.reveal()}"
+            request.headers["Authorization"] = "Bearer " + self._secret.reveal()
         yield request
 
     def __repr__(self) -> str:
-        return f"BearerAuth(origin={self._origin!r}, key={self._secret!r})"
+        return f"BearerAuth(origin={self._shown!r}, key={self._secret!r})"

@@ -15,11 +15,12 @@ which would crash a poll loop.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
 import secrets
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Generic, TypeAlias, TypeVar, cast
@@ -55,12 +56,19 @@ from minimax_video.errors import (
 from minimax_video.ids import file_id_as_string, file_id_for_retrieve
 from minimax_video.images import (
     ImageSource,
+    PreparedImage,
     check_callback_url,
     check_prompt,
     check_prompt_optimizer,
     prepare_image,
 )
-from minimax_video.retry import RetryPredicate, retry_create, retry_read
+from minimax_video.retry import (
+    RetryPredicate,
+    describe_failure,
+    retry_create,
+    retry_logger,
+    retry_read,
+)
 from minimax_video.status import TaskState, TaskStatus, parse_state
 
 logger = logging.getLogger("minimax_video")
@@ -85,15 +93,60 @@ EXPIRED_URL_STATUSES = frozenset({403, 404, 410})
 # --- effects -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+PLACEHOLDER_BODY = "minimax_video.placeholder_body"
+"""Request extension: the create body with a tiny stand-in for the image, for request validation
+(the real body is streamed and is not read into memory again just to be checked)."""
+
+
+class StreamedJson:
+    """A JSON body sent in pieces: the encoded document around one large base64 string.
+
+    The bytes on the wire equal `json.dumps(document, ensure_ascii=False, separators=(",", ":"))`
+    (what httpx sends for `json=`), but the 25 MB of a 19 MB image's base64 are never copied into
+    a JSON string. Iterable again for every attempt (a retried create sends the same bytes).
+    """
+
+    __slots__ = ("blob", "head", "tail")
+
+    def __init__(self, head: bytes, blob: bytes, tail: bytes) -> None:
+        self.head = head
+        self.blob = blob
+        self.tail = tail
+
+    def __len__(self) -> int:
+        return len(self.head) + len(self.blob) + len(self.tail)
+
+    def __iter__(self) -> Iterator[bytes]:
+        # The blob in one piece, not sliced: a transport that reads the body into memory (a
+        # mock, a validating wrapper) joins the pieces, and bytes slices would all be alive at
+        # once, a second full copy. The network transport writes each piece as it comes.
+        yield self.head
+        yield self.blob
+        yield self.tail
+
+    async def async_chunks(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+    def with_blob(self, blob: bytes) -> bytes:
+        """The same document with another (short) value in the blob's place."""
+        return self.head + blob + self.tail
+
+
+@dataclass(slots=True)
 class ApiCall(Generic[T]):
-    """One API request: `request` are httpx.request kwargs from the generated builder."""
+    """One API request: `request` are httpx.request kwargs from the generated builder.
+
+    `body`, when set, is the request's content (`content=`), streamed by the client. Not frozen:
+    one is built per call, and a frozen dataclass pays `object.__setattr__` for every field.
+    """
 
     operation: str
     request: Mapping[str, Any]
     parse: Callable[[httpx.Response], T]
     retry_on: RetryPredicate
     task_id: str | None = None
+    body: StreamedJson | None = None
 
 
 @dataclass(frozen=True)
@@ -180,49 +233,63 @@ def with_context(exc: MiniMaxError, call: ApiCall[Any]) -> MiniMaxError:
     return exc
 
 
+class _Where:
+    """Where an answer came from, for its errors; Trace-Id is read only when one is raised."""
+
+    __slots__ = ("operation", "response", "task_id")
+
+    def __init__(self, response: httpx.Response, operation: str, task_id: str | None) -> None:
+        self.response = response
+        self.operation = operation
+        self.task_id = task_id
+
+    def __call__(self) -> dict[str, Any]:
+        trace_id = self.response.headers.get("Trace-Id")
+        return {"operation": self.operation, "task_id": self.task_id, "trace_id": trace_id}
+
+
 def _envelope(
     response: httpx.Response, operation: str, task_id: str | None, secret: Secret
 ) -> dict[str, Any]:
     """The JSON object of a 200 answer with `base_resp.status_code == 0`, or a typed error."""
-    trace_id = response.headers.get("Trace-Id")
-    where: dict[str, Any] = {"operation": operation, "task_id": task_id, "trace_id": trace_id}
+    where = _Where(response, operation, task_id)
     if response.status_code != 200:
         reason = response.reason_phrase or "error"
         raise HTTPStatusError(
-            f"HTTP {response.status_code} {reason}", status_code=response.status_code, **where
+            f"HTTP {response.status_code} {reason}", status_code=response.status_code, **where()
         )
     try:
         body = response.json()
     except ValueError:
-        raise MalformedResponseError("the answer is not JSON", **where) from None
+        raise MalformedResponseError("the answer is not JSON", **where()) from None
     if not isinstance(body, dict):
         raise MalformedResponseError(
-            f"the answer is JSON {type(body).__name__}, not an object", **where
+            f"the answer is JSON {type(body).__name__}, not an object", **where()
         )
     base = body.get("base_resp")
     code = base.get("status_code") if isinstance(base, dict) else None
     if not isinstance(code, int) or isinstance(code, bool):
-        raise ResponseValidationError("the answer has no integer base_resp.status_code", **where)
+        raise ResponseValidationError("the answer has no integer base_resp.status_code", **where())
     if code != 0:
         message = base.get("status_msg") if isinstance(base, dict) else None
         text = secret.redact(message) if isinstance(message, str) else None
-        raise error_for_code(code, text, operation=operation, task_id=task_id, trace_id=trace_id)
+        raise error_for_code(code, text, **where())
     return cast(dict[str, Any], body)
 
 
-def _optional_int(value: object, name: str, where: dict[str, Any]) -> int | None:
+def _optional_int(value: object, name: str, where: _Where) -> int | None:
     if value is None or value is UNSET:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ResponseValidationError(f"{name} must be an integer, got {value!r}", **where)
+        raise ResponseValidationError(f"{name} must be an integer, got {value!r}", **where())
     return value
 
 
-def _optional_str(value: object, name: str, where: dict[str, Any]) -> str | None:
+def _optional_str(value: object, name: str, where: _Where) -> str | None:
     if value is None or value is UNSET:
         return None
     if not isinstance(value, str):
-        raise ResponseValidationError(f"{name} must be a string, got {value!r}", **where)
+        raise ResponseValidationError(f"{name} must be a string, got {value!r}", **where())
     return value
 
 
@@ -231,21 +298,20 @@ def _optional_str(value: object, name: str, where: dict[str, Any]) -> str | None
 
 def parse_create(response: httpx.Response, secret: Secret) -> str:
     body = _envelope(response, OP_CREATE, None, secret)
-    where = {"operation": OP_CREATE, "trace_id": response.headers.get("Trace-Id")}
     task_id = body.get("task_id")
     if not isinstance(task_id, str) or not task_id.strip():
         # The request was accepted (code 0): a task may exist. Say so; never resubmit.
         raise ResponseValidationError(
             f"code 0 but no task_id in the answer (got {task_id!r}); a task may have been "
             "created: check the MiniMax console before submitting again",
-            **where,
+            **_Where(response, OP_CREATE, None)(),
         )
     return task_id
 
 
 def parse_query(response: httpx.Response, task_id: str, secret: Secret) -> TaskStatus:
     body = _envelope(response, OP_QUERY, task_id, secret)
-    where = {"operation": OP_QUERY, "task_id": task_id}
+    where = _Where(response, OP_QUERY, task_id)
     raw = body.get("status")
     raw_status = raw if isinstance(raw, str) else ""
     state = parse_state(raw)
@@ -255,11 +321,14 @@ def parse_query(response: httpx.Response, task_id: str, secret: Secret) -> TaskS
         try:
             file_id = file_id_as_string(cast(str | int, raw_file_id))
         except InputError:
-            raise ResponseValidationError(
-                f"file_id is not a decimal id: {raw_file_id!r}", **where
-            ) from None
+            # Only a finished task's file id matters; a placeholder (0, "0") on a running
+            # task is ignored, as the callback receiver does, rather than ending the wait.
+            if state is TaskState.SUCCESS:
+                raise ResponseValidationError(
+                    f"file_id is not a decimal id: {raw_file_id!r}", **where()
+                ) from None
     if state is TaskState.SUCCESS and file_id is None:
-        raise ResponseValidationError("status Success but no file_id", **where)
+        raise ResponseValidationError("status Success but no file_id", **where())
     return TaskStatus(
         task_id=task_id,
         state=state,
@@ -272,13 +341,13 @@ def parse_query(response: httpx.Response, task_id: str, secret: Secret) -> TaskS
 
 def parse_retrieve(response: httpx.Response, file_id: int, secret: Secret) -> FileInfo:
     body = _envelope(response, OP_RETRIEVE, None, secret)
-    where = {"operation": OP_RETRIEVE, "trace_id": response.headers.get("Trace-Id")}
+    where = _Where(response, OP_RETRIEVE, None)
     file = body.get("file")
     if not isinstance(file, dict):
-        raise ResponseValidationError(f"no file object for file_id {file_id}", **where)
+        raise ResponseValidationError(f"no file object for file_id {file_id}", **where())
     url = _optional_str(file.get("download_url"), "download_url", where)
     if not url:
-        raise ResponseValidationError(f"no download_url for file_id {file_id}", **where)
+        raise ResponseValidationError(f"no download_url for file_id {file_id}", **where())
     size = _optional_int(file.get("bytes"), "bytes", where)
     answered_id = file.get("file_id")
     try:
@@ -286,7 +355,7 @@ def parse_retrieve(response: httpx.Response, file_id: int, secret: Secret) -> Fi
         got = file_id if answered_id is None else file_id_for_retrieve(answered_id)
     except InputError:
         raise ResponseValidationError(
-            f"file_id is not a decimal id: {answered_id!r}", **where
+            f"file_id is not a decimal id: {answered_id!r}", **where()
         ) from None
     return FileInfo(
         file_id=got,
@@ -444,8 +513,11 @@ class DownloadSink:
 # --- the flows -------------------------------------------------------------------------------
 
 
+_NO_SPACE = re.compile(r"\S+")
+
+
 def _check_task_id(task_id: object) -> str:
-    if not isinstance(task_id, str) or not task_id.strip() or any(c.isspace() for c in task_id):
+    if not isinstance(task_id, str) or not _NO_SPACE.fullmatch(task_id):
         raise InputError(f"task_id must be a non-empty string without spaces, got {task_id!r}")
     return task_id
 
@@ -454,6 +526,34 @@ def _check_seconds(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
     return float(value)
+
+
+_IMAGE_SLOT = f"minimax-video-image-{secrets.token_hex(16)}"
+"""Stands for the image in the document until the body is split around it: letters, digits and
+dashes, which JSON encodes as themselves."""
+_PLACEHOLDER_IMAGE = b"AAAA"
+
+
+def _stream_image(request: dict[str, Any], prepared: PreparedImage) -> StreamedJson:
+    """Turn the builder's `json=` create request (image slot inside) into a streamed body.
+
+    Mutates `request`: `json` goes; Content-Type, Content-Length and the validation placeholder
+    (extension `PLACEHOLDER_BODY`) come in.
+    """
+    assert prepared.base64_data is not None
+    document = request.pop("json")
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    head, slot, tail = text.encode("utf-8").partition(_IMAGE_SLOT.encode("ascii"))
+    if not slot or _IMAGE_SLOT.encode("ascii") in tail:
+        raise AssertionError("the image slot must occur exactly once in the create body")
+    body = StreamedJson(head + prepared.data_url_prefix.encode("ascii"), prepared.base64_data, tail)
+    request["headers"] = {
+        **request.get("headers", {}),
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+    }
+    request["extensions"] = {PLACEHOLDER_BODY: body.with_blob(_PLACEHOLDER_IMAGE)}
+    return body
 
 
 class Jobs:
@@ -477,21 +577,28 @@ class Jobs:
         optimizer = check_prompt_optimizer(prompt_optimizer)
         callback = check_callback_url(callback_url)
         prepared = prepare_image(image)
+        streamed = prepared.base64_data is not None
         body = VideoGenerationReq(
             model=VideoGenerationReqModel.S2V_01,
             subject_reference=[
-                SubjectReference(type_=SubjectReferenceType.CHARACTER, image=[prepared.url])
+                SubjectReference(
+                    type_=SubjectReferenceType.CHARACTER,
+                    image=[_IMAGE_SLOT if streamed else prepared.url],
+                )
             ],
             prompt=UNSET if checked_prompt is None else checked_prompt,
             prompt_optimizer=UNSET if optimizer is None else optimizer,
             callback_url=UNSET if callback is None else callback,
         )
+        request = video_generation._get_kwargs(body=body)
+        content = _stream_image(request, prepared) if streamed else None
         secret = self._secret
         return ApiCall(
             operation=OP_CREATE,
-            request=video_generation._get_kwargs(body=body),
+            request=request,
             parse=lambda response: parse_create(response, secret),
             retry_on=retry_create,
+            body=content,
         )
 
     def query_call(self, task_id: str) -> ApiCall[TaskStatus]:
@@ -552,14 +659,43 @@ class Jobs:
 
         Waits grow from `poll_interval` by x1.5 up to `max_poll_interval`, and never past the
         deadline; the last poll happens at the deadline. `on_progress` sees every answer.
+
+        Once a poll has answered, a later poll that still fails after its own retries with a
+        retryable error (rate limit, 5xx, timeout...) means "no news": it is logged and the
+        task is polled again at the next interval, up to the deadline, where that error is
+        raised. Without this, one unlucky poll among dozens ends a long wait (a fan-out of 200
+        jobs at a 20% rate-limit share lost a job in about half the runs). A failure of the
+        first poll, or a non-retryable one, is raised at once.
         """
         call = self.query_call(task_id)
         timeout = _check_seconds(timeout, "timeout")
         interval = _check_seconds(poll_interval, "poll_interval")
         ceiling = max(interval, _check_seconds(max_poll_interval, "max_poll_interval"))
         deadline = clock() + timeout
+        answered = False
         while True:
-            status = yield from _call(call)
+            failed: MiniMaxError | None = None
+            try:
+                status = yield from _call(call)
+            except MiniMaxError as exc:
+                if not answered or not call.retry_on(exc):
+                    raise
+                if deadline - clock() <= 0:
+                    exc.add_note(f"the wait's {timeout:g} s ran out while polls were failing")
+                    raise
+                failed = exc
+            if failed is not None:
+                pause = min(interval, deadline - clock())
+                retry_logger.warning(
+                    "task %s: status poll failed after its retries (%s); polling again in %.1f s",
+                    task_id,
+                    describe_failure(failed),
+                    pause,
+                )
+                yield Sleep(pause)
+                interval = min(interval * POLL_BACKOFF, ceiling)
+                continue
+            answered = True
             logger.debug("task %s: %s", task_id, status.raw_status or "(no status)")
             if on_progress is not None:
                 on_progress(status)
@@ -640,7 +776,10 @@ class Jobs:
         clock: Callable[[], float],
     ) -> Flow[GenerationResult]:
         """submit -> wait -> download. Everything checkable is checked before the billed call."""
+        # Everything `wait` will check is checked here, before the billed create.
         _check_seconds(timeout, "timeout")
+        _check_seconds(poll_interval, "poll_interval")
+        _check_seconds(max_poll_interval, "max_poll_interval")
         create = self.create_call(
             image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
         )

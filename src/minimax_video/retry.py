@@ -13,14 +13,31 @@ Two rules, because creating a task is billed:
 
 2045 (rate growth) and 2056 (usage window) are rate limits too, but they need minutes to hours,
 not a backoff: they are raised at once.
+
+The first attempt of a call runs outside stamina: building a `stamina.retry_context` costs about
+as much as the request itself on a fast transport, and almost every call succeeds at once. Only
+after a retryable failure does stamina take over, with that failure replayed as its attempt 1,
+so attempts, backoff, budget, `stamina.set_active(False)` and `stamina.set_testing(...)` behave
+exactly as if stamina had run the whole call.
+
+Logging: stamina logs every scheduled retry at WARNING as a bare "stamina.retry_scheduled" on
+its own logger, and its hooks are process-wide (no per-call setting). So the layer does not touch
+stamina's configuration: a filter on the "stamina" logger takes only the records of the layer's
+own retries and re-logs them as one readable line on `minimax_video.retry` (WARNING, which has a
+NullHandler: silent unless the application configured logging). Other stamina users see no
+change. If stamina logs through structlog instead (structlog installed), its events go there.
 """
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import math
-from collections.abc import AsyncIterator, Callable, Iterator
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import stamina
 
@@ -33,12 +50,26 @@ from minimax_video.errors import (
     TransportError,
 )
 
+T = TypeVar("T")
+
 RATE_LIMIT_RETRY_CODES = frozenset({1002, 1039, 1041})
 """Refusals: the request was not processed, so even the create may be sent again."""
 SERVER_RETRY_CODES = frozenset({1000, 1001, 1013, 1024, 1033})
 """Server-side failures the error reference says to retry later (reads only)."""
 
 RetryPredicate = Callable[[Exception], bool]
+
+retry_logger = logging.getLogger("minimax_video.retry")
+"""One WARNING line per scheduled retry of the layer (and per poll `wait` skips)."""
+retry_logger.addHandler(logging.NullHandler())  # no bare lines for apps that configure nothing
+
+_URL_TAIL = re.compile(r"(https?://[^\s?#]*)[?#]\S*")
+
+
+def describe_failure(exc: BaseException) -> str:
+    """`Type: message` for a log line, with URL queries (signatures) cut off."""
+    text = _URL_TAIL.sub(r"\1?...", str(exc))
+    return f"{type(exc).__name__}: {text}"
 
 
 @dataclass(frozen=True)
@@ -70,24 +101,153 @@ class RetryPolicy:
         """A single attempt: every failure is raised at once."""
         return cls(attempts=1)
 
+    def call_sync(self, fn: Callable[[], T], on: RetryPredicate, operation: str = "call") -> T:
+        """`fn()`, tried again while `on(exception)` says so, within the policy."""
+        started = time.monotonic()
+        try:
+            return fn()
+        except Exception as exc:
+            budget = self._budget_left(started)
+            if self.attempts == 1 or (budget is not None and budget <= 0) or not on(exc):
+                raise
+            first = exc
+        return self._retry_sync(fn, on, operation, first, budget)
+
+    async def call_async(
+        self, fn: Callable[[], Awaitable[T]], on: RetryPredicate, operation: str = "call"
+    ) -> T:
+        """`await fn()`, tried again while `on(exception)` says so, within the policy."""
+        started = time.monotonic()
+        try:
+            return await fn()
+        except Exception as exc:
+            budget = self._budget_left(started)
+            if self.attempts == 1 or (budget is not None and budget <= 0) or not on(exc):
+                raise
+            first = exc
+        return await self._retry_async(fn, on, operation, first, budget)
+
     def attempts_sync(self, on: RetryPredicate) -> Iterator[stamina.Attempt]:
         """`for attempt in policy.attempts_sync(pred): with attempt: ...`"""
-        return iter(self._context(on))
+        return iter(self._context(on, self.budget))
 
     def attempts_async(self, on: RetryPredicate) -> AsyncIterator[stamina.Attempt]:
         """`async for attempt in policy.attempts_async(pred): with attempt: ...`"""
-        return aiter(self._context(on))
+        return aiter(self._context(on, self.budget))
 
-    def _context(self, on: RetryPredicate) -> Any:
+    def _budget_left(self, started: float) -> float | None:
+        """What is left of the budget: the first attempt counts, as it would inside stamina."""
+        return None if self.budget is None else self.budget - (time.monotonic() - started)
+
+    def _retry_sync(
+        self,
+        fn: Callable[[], T],
+        on: RetryPredicate,
+        operation: str,
+        first: Exception,
+        budget: float | None,
+    ) -> T:
+        retrying = _Retrying(operation, self.attempts, on)
+        pending: Exception | None = first
+        token = _CURRENT.set(retrying)
+        try:
+            for attempt in self._context(retrying.should_retry, budget):
+                with attempt:
+                    if pending is not None:  # stamina's attempt 1 is the one already made
+                        replay, pending = pending, None
+                        raise replay
+                    return fn()
+        finally:
+            _CURRENT.reset(token)
+        raise AssertionError("unreachable: stamina raises after the last attempt")
+
+    async def _retry_async(
+        self,
+        fn: Callable[[], Awaitable[T]],
+        on: RetryPredicate,
+        operation: str,
+        first: Exception,
+        budget: float | None,
+    ) -> T:
+        retrying = _Retrying(operation, self.attempts, on)
+        pending: Exception | None = first
+        token = _CURRENT.set(retrying)
+        try:
+            async for attempt in self._context(retrying.should_retry, budget):
+                with attempt:
+                    if pending is not None:
+                        replay, pending = pending, None
+                        raise replay
+                    return await fn()
+        finally:
+            _CURRENT.reset(token)
+        raise AssertionError("unreachable: stamina raises after the last attempt")
+
+    def _context(self, on: RetryPredicate, budget: float | None) -> Any:
         return stamina.retry_context(
             on=on,
             attempts=self.attempts,
-            timeout=self.budget,
+            timeout=budget,
             wait_initial=self.wait_initial,
             wait_max=self.wait_max,
             wait_jitter=self.wait_jitter,
             wait_exp_base=self.wait_exp_base,
         )
+
+
+class _Retrying:
+    """The layer's retry loop in progress: what it retries, and the failure stamina last saw."""
+
+    __slots__ = ("attempts", "last", "on", "operation")
+
+    def __init__(self, operation: str, attempts: int, on: RetryPredicate) -> None:
+        self.operation = operation
+        self.attempts = attempts
+        self.on = on
+        self.last: Exception | None = None
+
+    def should_retry(self, exc: Exception) -> bool:
+        retry = self.on(exc)
+        self.last = exc if retry else None
+        return retry
+
+
+_CURRENT: contextvars.ContextVar[_Retrying | None] = contextvars.ContextVar(
+    "minimax_video_retrying", default=None
+)
+
+
+class _LayerRetryRecords(logging.Filter):
+    """On the "stamina" logger: the layer's own retry records become readable lines of ours.
+
+    A record is the layer's when it is logged inside one of the layer's retry loops (a context
+    variable) and names the failure that loop's predicate just accepted; anything else passes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        retrying = _CURRENT.get()
+        if retrying is None or retrying.last is None or record.msg != "stamina.retry_scheduled":
+            return True
+        fields = record.__dict__
+        if fields.get("stamina.caused_by") != repr(retrying.last):
+            return True
+        number = fields.get("stamina.retry_num")
+        wait = fields.get("stamina.wait_for")
+        if not isinstance(number, int) or not isinstance(wait, int | float):
+            return True
+        retry_logger.warning(
+            "%s failed, retry %d in %.1f s (attempt %d of %d): %s",
+            retrying.operation,
+            number,
+            wait,
+            number + 1,
+            retrying.attempts,
+            describe_failure(retrying.last),
+        )
+        return False
+
+
+logging.getLogger("stamina").addFilter(_LayerRetryRecords())
 
 
 def retry_read(exc: Exception) -> bool:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import referencing
-import referencing.jsonschema
+if TYPE_CHECKING:
+    import jsonschema
 
 _BASE = "urn:minimax-s2v:bundled"
 
@@ -40,7 +39,15 @@ def _rebase(node: Any) -> Any:
 def schema_validator(
     schema: dict[str, Any], spec: dict[str, Any] | None = None
 ) -> jsonschema.protocols.Validator:
-    """A 2020-12 validator (formats checked) for `schema`; `#/components/...` resolve in `spec`."""
+    """A 2020-12 validator (formats checked) for `schema`; `#/components/...` resolve in `spec`.
+
+    jsonschema is imported here, not with the module: it takes about 0.1 s, and validation only
+    needs it to explain a failure (see `minimax_video.validation`).
+    """
+    import jsonschema
+    import referencing
+    import referencing.jsonschema
+
     document = bundled_spec() if spec is None else spec
     resource = referencing.Resource.from_contents(document, referencing.jsonschema.DRAFT202012)
     registry: referencing.Registry[Any] = referencing.Registry().with_resource(_BASE, resource)

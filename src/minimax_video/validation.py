@@ -9,30 +9,43 @@ wire with one argument:
     AuthenticatedClient(base_url=..., token=..., httpx_args={"transport": ValidatingTransport()})
 
 Requests to paths the spec does not know (a video download, say) pass untouched and unread.
+
+Speed: a validating call must cost little next to the HTTP call itself. Each schema is compiled
+once, with its refs inlined, into a jsonschema-rs validator that only answers "valid?" (well under
+a microsecond for these bodies); the `jsonschema` reference validator, which finds the error to
+report, runs only when that answer is no (and is only imported then). The fast form is built so
+that both agree on every instance (`CompiledSchema`; the conformance suite checks it).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
 
 import httpx
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+import jsonschema_rs
 
 from minimax_video.errors import (
+    MalformedResponseError,
     RequestValidationError,
     ResponseValidationError,
     UndocumentedStatusError,
 )
 from minimax_video.spec import bundled_spec, schema_validator
 
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
+
 __all__ = [
     "AsyncValidatingTransport",
+    "CompiledSchema",
     "SpecValidator",
     "ValidatingTransport",
     "default_validator",
@@ -44,28 +57,44 @@ _INTEGER = re.compile(r"-?[0-9]+\Z")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 _BEARER = re.compile(r"bearer +\S+\Z", re.IGNORECASE)
 _SHOWN = 60  # characters of an offending value quoted in a message
+_ANNOTATIONS = frozenset(
+    {"description", "title", "example", "examples", "default", "deprecated", "$comment"}
+)
+_SCALARS = frozenset({"string", "integer", "number", "boolean"})
+_ROUTES_KEPT = 256  # URL paths whose matching operations a SpecValidator remembers
 
 
-def _format_checker() -> jsonschema.FormatChecker:
-    """The 2020-12 format checker plus OpenAPI's int32/int64 ranges, which jsonschema ignores."""
+@cache
+def _formats() -> jsonschema.FormatChecker:
+    """The 2020-12 format checker plus OpenAPI's int32/int64 ranges, which jsonschema ignores.
+
+    Built on first use: only a failed fast check needs `jsonschema` (a 0.1 s import).
+    """
+    import jsonschema
+
     checker = jsonschema.FormatChecker()
     checker.checkers = dict(jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers)
     for name, (low, high) in _INT_RANGES.items():
-
-        def in_range(value: object, low: int = low, high: int = high) -> bool:
-            if isinstance(value, bool) or not isinstance(value, int):
-                return True
-            return low <= value <= high
-
-        checker.checks(name)(in_range)
+        checker.checks(name)(_in_range(low, high))
     return checker
 
 
-_FORMATS = _format_checker()
+def _in_range(low: int, high: int) -> Callable[[object], bool]:
+    """An int32/int64 check. Integral floats count (JSON's `1e30` is an integer to JSON Schema),
+    so it means exactly what `minimum`/`maximum` mean in the fast form."""
+
+    def in_range(value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return True
+        if isinstance(value, float) and not value.is_integer():
+            return True  # not an integer at all: `type` says so
+        return low <= value <= high
+
+    return in_range
 
 
 def _validator(schema: Mapping[str, Any], spec: dict[str, Any]) -> jsonschema.protocols.Validator:
-    return schema_validator(dict(schema), spec).evolve(format_checker=_FORMATS)
+    return schema_validator(dict(schema), spec).evolve(format_checker=_formats())
 
 
 def _shown(value: Any) -> str:
@@ -160,12 +189,268 @@ def _first_error(
     errors = list(validator.iter_errors(instance))
     if not errors:
         return None
+    from jsonschema.exceptions import best_match
+
     path, expected, got = _located(best_match(errors), prefix)
     return path, expected, got, len(errors)
 
 
+# The fast form -------------------------------------------------------------------------------
+#
+# A JSON Schema for jsonschema-rs that accepts exactly what the reference (`jsonschema` with
+# `_formats()`) accepts: local refs inlined (no registry lookups at run time), OpenAPI's
+# int32/int64 as `minimum`/`maximum` (what `_in_range` checks), `pattern` and every format the
+# reference knows as calls to the reference's own Python function (so no regex dialect or URI
+# parser of another engine decides), and formats the reference does not know dropped (it ignores
+# them). Schemas using a keyword on which the engines could disagree get no fast form.
+
+_SUBSCHEMA = frozenset(
+    {
+        "items",
+        "not",
+        "additionalProperties",
+        "contains",
+        "if",
+        "then",
+        "else",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "additionalItems",
+        "contentSchema",
+    }
+)
+_SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SUBSCHEMA_MAPS = frozenset({"properties", "dependentSchemas", "$defs", "definitions"})
+# Regex keys (patternProperties), float arithmetic (multipleOf), mixed-number equality
+# (uniqueItems) and ref targets that inlining would lose (anchors, dynamic refs, ids).
+_NO_FAST_FORM = frozenset(
+    {
+        "patternProperties",
+        "multipleOf",
+        "uniqueItems",
+        "$id",
+        "$anchor",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$recursiveRef",
+        "$recursiveAnchor",
+    }
+)
+_MAX_FAST_NODES = 20_000  # refs used many times could blow inlining up: stay with the reference
+
+
+class _NoFastForm(Exception):
+    """The schema uses something the fast form cannot mirror exactly."""
+
+
+def _pointer(document: Any, ref: str) -> Any:
+    """The target of a local `#/a/b` ref, as `referencing` resolves it (RFC 6901, %-decoded)."""
+    if not ref.startswith("#"):
+        raise _NoFastForm(f"non-local $ref {ref!r}")
+    node = document
+    for raw in unquote(ref[1:]).split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        elif isinstance(node, Mapping) and token in node:
+            node = node[token]
+        else:
+            raise _NoFastForm(f"unresolvable $ref {ref!r}")
+    return node
+
+
+class _FastForm:
+    """Builds the fast form of one schema (see above)."""
+
+    def __init__(self, spec: Mapping[str, Any], known_formats: Callable[[str], bool]) -> None:
+        self.spec = spec
+        self.known_formats = known_formats
+        self.formats: set[str] = set()
+        self.patterns: dict[str, str] = {}
+        self.nodes = 0
+
+    def schema(self, node: Any, refs: tuple[str, ...] = ()) -> Any:
+        self.nodes += 1
+        if self.nodes > _MAX_FAST_NODES:
+            raise _NoFastForm("too large once inlined")
+        if isinstance(node, bool):
+            return node
+        if not isinstance(node, Mapping):
+            raise _NoFastForm(f"not a schema: {node!r}")
+        out: dict[str, Any] = {}
+        also: list[Any] = []  # checks that join the node through allOf
+        for key, value in node.items():
+            if key in _NO_FAST_FORM:
+                raise _NoFastForm(key)
+            if key == "$ref" and isinstance(value, str):
+                if value in refs:
+                    raise _NoFastForm(f"recursive $ref {value!r}")
+                also.append(self.schema(_pointer(self.spec, value), (*refs, value)))
+            elif key in _SUBSCHEMA:
+                out[key] = self.schema_or_list(value, refs)
+            elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+                out[key] = [self.schema(item, refs) for item in value]
+            elif key in _SUBSCHEMA_MAPS and isinstance(value, Mapping):
+                out[key] = {name: self.schema(item, refs) for name, item in value.items()}
+            elif key == "format" and isinstance(value, str):
+                if value in _INT_RANGES:
+                    low, high = _INT_RANGES[value]
+                    also.append({"minimum": low, "maximum": high})
+                elif self.known_formats(value):
+                    self.formats.add(value)
+                    out[key] = value
+                # else: the reference ignores a format it does not know; so does the fast form
+            elif key == "pattern" and isinstance(value, str):
+                name = f"x-minimax-pattern-{len(self.patterns)}"
+                self.patterns[name] = value
+                also.append({"format": name})
+            else:
+                out[key] = value
+        if also:
+            out["allOf"] = [*out.get("allOf", []), *also]
+        return out
+
+    def schema_or_list(self, value: Any, refs: tuple[str, ...]) -> Any:
+        if isinstance(value, list):  # `items` as a list (drafts before 2020-12)
+            return [self.schema(item, refs) for item in value]
+        return self.schema(value, refs)
+
+
+def _uri_checker() -> Callable[[str], bool] | None:
+    """jsonschema's own `uri` check without importing jsonschema (its import costs 0.1 s).
+
+    jsonschema checks `uri` with rfc3987 when that is installed, else with rfc3986-validator
+    (a dependency of this package); only the second case is mirrored here.
+    """
+    if find_spec("rfc3987") is not None or find_spec("rfc3986_validator") is None:
+        return None
+    from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
+
+    def is_uri(value: str) -> bool:
+        if _PLAIN_URL.match(value) is not None and _BAD_PERCENT.search(value) is None:
+            return True  # a plain http(s) URL: the full grammar would say yes, 5x slower
+        return bool(validate_rfc3986(value, rule="URI"))
+
+    return is_uri
+
+
+# A subset of RFC 3986's URI grammar that covers download URLs (host name, port, path, query,
+# fragment; `%` only as %HH), checked with a few character classes instead of rfc3986-validator's
+# alternation per character (3-8 us per URL). Every match is a URI to rfc3986-validator too:
+# scheme ⊂ scheme, host ⊂ reg-name, path ⊂ path-abempty, query and fragment ⊂ query (pchar,
+# "/", "?"); the conformance suite samples that inclusion.
+_PCHAR = r"\-A-Za-z0-9_.~!$&'()*+,;=:@%"
+_PLAIN_URL = re.compile(
+    rf"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?:/[{_PCHAR}/]*)?(?:\?[{_PCHAR}/?]*)?"
+    rf"(?:#[{_PCHAR}/?]*)?\Z"
+)
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _format_function(name: str) -> Callable[[str], bool] | None:
+    """The reference's check for format `name` (strings only: formats ignore other types)."""
+    if name == "uri" and (is_uri := _uri_checker()) is not None:
+        return is_uri
+    checker = _formats()
+    if name not in checker.checkers:
+        return None
+
+    def conforms(value: str) -> bool:
+        return checker.conforms(value, name)
+
+    return conforms
+
+
+@cache
+def _known_format(name: str) -> bool:
+    return _format_function(name) is not None
+
+
+def _pattern_function(pattern: str) -> Callable[[str], bool]:
+    search = re.compile(pattern).search  # what jsonschema's `pattern` does: re.search
+
+    def matches(value: str) -> bool:
+        return search(value) is not None
+
+    return matches
+
+
+def _fast_validator(
+    schema: Mapping[str, Any], spec: Mapping[str, Any]
+) -> jsonschema_rs.Validator | None:
+    """The compiled fast form of `schema`, or None when it has none (see `_NoFastForm`)."""
+    form = _FastForm(spec, _known_format)
+    try:
+        fast_schema = form.schema(schema)
+        functions: dict[str, Callable[[str], bool]] = {
+            name: _pattern_function(pattern) for name, pattern in form.patterns.items()
+        }
+    except (_NoFastForm, re.error):
+        return None
+    for name in form.formats:
+        function = _format_function(name)
+        if function is not None:
+            functions[name] = function
+    try:
+        return jsonschema_rs.Draft202012Validator(
+            fast_schema, formats=functions, validate_formats=True, offline=True
+        )
+    except (ValueError, jsonschema_rs.ReferencingError):
+        return None  # a schema jsonschema-rs refuses: the reference alone decides
+
+
+class CompiledSchema:
+    """One schema of the spec, compiled for a fast verdict and checked in detail on failure.
+
+    `first_error` asks the fast form first; only when it says "invalid" (or cannot tell, e.g.
+    for a string with a lone surrogate, which jsonschema-rs cannot take) does the reference
+    validator run, and its verdict is final: the fast form can make validation faster, never
+    stricter or looser.
+    """
+
+    __slots__ = ("_fast", "_reference", "schema", "spec")
+
+    def __init__(self, schema: Mapping[str, Any], spec: dict[str, Any]) -> None:
+        self.schema = dict(schema)
+        self.spec = spec
+        self._fast = _fast_validator(self.schema, spec)
+        self._reference: jsonschema.protocols.Validator | None = None
+
+    @property
+    def has_fast_form(self) -> bool:
+        return self._fast is not None
+
+    @property
+    def reference(self) -> jsonschema.protocols.Validator:
+        """The `jsonschema` validator the messages come from (built on first use)."""
+        if self._reference is None:
+            self._reference = _validator(self.schema, self.spec)
+        return self._reference
+
+    def fast_verdict(self, instance: Any) -> bool | None:
+        """Whether the fast form accepts `instance`; None if there is none or it cannot tell."""
+        if self._fast is None:
+            return None
+        try:
+            return self._fast.is_valid(instance)
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return None  # e.g. UnicodeEncodeError on a lone surrogate
+
+    def reference_verdict(self, instance: Any) -> bool:
+        return bool(self.reference.is_valid(instance))
+
+    def first_error(self, instance: Any, prefix: str) -> tuple[str, str, str, int] | None:
+        """(path, expected, got, how many errors) for the most relevant error, None if valid."""
+        if self.fast_verdict(instance):
+            return None
+        return _first_error(self.reference, instance, prefix)
+
+
 def _media_type(headers: httpx.Headers) -> str | None:
-    value = headers.get("content-type")
+    value: str | None = headers.get("content-type")
+    if value == "application/json":  # what the API and httpx send: no need to take it apart
+        return value
     return value.split(";", 1)[0].strip().lower() if value else None
 
 
@@ -177,9 +462,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _loads(content: bytes) -> Any:
-    """Strict JSON: no NaN/Infinity (Python's json accepts them, the spec's JSON does not)."""
-    return json.loads(content, parse_constant=_reject_constant)
+    """Strict JSON: no NaN/Infinity (Python's json accepts them, the spec's JSON does not).
+
+    What `json.loads(content, parse_constant=...)` does, without building a decoder per call
+    (and without sniffing the encoding of the usual object or array: a first byte `{` or `[`
+    followed by a non-zero byte is UTF-8 to `json.detect_encoding` too).
+    """
+    if content[:1] in (b"{", b"[") and content[1:2] != b"\x00":
+        encoding = "utf-8"
+    else:
+        encoding = json.detect_encoding(content)
+    return _DECODER.decode(content.decode(encoding, "surrogatepass"))
 
 
 @dataclass(frozen=True)
@@ -188,7 +485,23 @@ class _Parameter:
     location: str
     required: bool
     type: str | None
-    validator: jsonschema.protocols.Validator
+    validator: CompiledSchema
+
+    @cached_property
+    def only_typed(self) -> bool:
+        """Whether the schema says no more than the type `_coerce` already checked."""
+        schema = self.validator.schema
+        said = {k for k in schema if k not in _ANNOTATIONS and not k.startswith("x-")}
+        return said == {"type"} and schema["type"] == self.type and self.type in _SCALARS
+
+    @cached_property
+    def key(self) -> str:
+        """The name as found in the request (header names lower-cased)."""
+        return self.name.lower() if self.location == "header" else self.name
+
+    @cached_property
+    def where(self) -> str:
+        return f"{self.location}.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -198,10 +511,12 @@ class _Operation:
     path: str
     path_pattern: re.Pattern[str]
     parameters: tuple[_Parameter, ...]
-    body: jsonschema.protocols.Validator | None
+    query_names: frozenset[str]
+    has_header_parameters: bool
+    body: CompiledSchema | None
     body_required: bool
     needs_bearer: bool
-    responses: Mapping[str, jsonschema.protocols.Validator | None]
+    responses: Mapping[str, CompiledSchema | None]
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:
@@ -234,6 +549,8 @@ class SpecValidator:
         self.spec = bundled_spec() if spec is None else spec
         self.allow_unknown_query_params = allow_unknown_query_params
         self._operations = tuple(self._build(self.spec))
+        # URL path -> the operations it matches: every call asks up to four times.
+        self._routes: dict[str, tuple[_Operation, ...]] = {}
 
     @staticmethod
     def _build(spec: dict[str, Any]) -> Iterable[_Operation]:
@@ -256,59 +573,86 @@ class SpecValidator:
                     )
                     for requirement in security
                 )
+                parameters = tuple(
+                    _Parameter(
+                        name=p["name"],
+                        location=p["in"],
+                        required=bool(p.get("required", False)),
+                        type=p.get("schema", {}).get("type"),
+                        validator=CompiledSchema(p.get("schema", {}), spec),
+                    )
+                    for p in params
+                    if p.get("in") in ("query", "header")
+                )
                 yield _Operation(
                     operation_id=op.get("operationId", f"{method.upper()} {path}"),
                     method=method.upper(),
                     path=path,
                     path_pattern=_path_pattern(path),
-                    parameters=tuple(
-                        _Parameter(
-                            name=p["name"],
-                            location=p["in"],
-                            required=bool(p.get("required", False)),
-                            type=p.get("schema", {}).get("type"),
-                            validator=_validator(p.get("schema", {}), spec),
-                        )
-                        for p in params
-                        if p.get("in") in ("query", "header")
-                    ),
-                    body=None if body_schema is None else _validator(body_schema, spec),
+                    parameters=parameters,
+                    query_names=frozenset(p.name for p in parameters if p.location == "query"),
+                    has_header_parameters=any(p.location == "header" for p in parameters),
+                    body=None if body_schema is None else CompiledSchema(body_schema, spec),
                     body_required=bool(body.get("required", False)),
                     needs_bearer=needs_bearer,
                     responses={
                         str(status): (
                             None
                             if (schema := _json_schema(answer.get("content"))) is None
-                            else _validator(schema, spec)
+                            else CompiledSchema(schema, spec)
                         )
                         for status, answer in op.get("responses", {}).items()
                     },
                 )
 
-    def _candidates(self, request: httpx.Request) -> list[_Operation]:
+    def _candidates(self, request: httpx.Request) -> tuple[_Operation, ...]:
         path = request.url.path
-        return [op for op in self._operations if op.path_pattern.match(path)]
+        found = self._routes.get(path)
+        if found is None:
+            found = tuple(op for op in self._operations if op.path_pattern.match(path))
+            if len(self._routes) >= _ROUTES_KEPT:  # download URLs are all different
+                self._routes.clear()
+            self._routes[path] = found
+        return found
+
+    def compiled_schemas(self) -> dict[str, CompiledSchema]:
+        """Every schema checked, by where it applies ("retrieveFile query.file_id",
+        "videoGeneration request body", "retrieveFile 200")."""
+        out: dict[str, CompiledSchema] = {}
+        for op in self._operations:
+            for param in op.parameters:
+                out[f"{op.operation_id} {param.location}.{param.name}"] = param.validator
+            if op.body is not None:
+                out[f"{op.operation_id} request body"] = op.body
+            for status, schema in op.responses.items():
+                if schema is not None:
+                    out[f"{op.operation_id} {status}"] = schema
+        return out
+
+    def _match(self, request: httpx.Request) -> tuple[tuple[_Operation, ...], _Operation | None]:
+        """(operations at `request`'s path, the one its method calls or None)."""
+        candidates = self._candidates(request)
+        method = request.method.upper()
+        for op in candidates:
+            if op.method == method:
+                return candidates, op
+        return candidates, None
 
     def operation_id(self, request: httpx.Request) -> str | None:
         """The operationId `request` calls, or None when the spec does not know its URL."""
-        for op in self._candidates(request):
-            if op.method == request.method.upper():
-                return op.operation_id
-        return None
+        op = self._match(request)[1]
+        return None if op is None else op.operation_id
 
     def knows(self, request: httpx.Request) -> bool:
         """Whether the spec describes `request`'s path (with any method)."""
         return bool(self._candidates(request))
 
-    def _operation(self, request: httpx.Request) -> _Operation | None:
-        candidates = self._candidates(request)
-        if not candidates:
-            return None
-        for op in candidates:
-            if op.method == request.method.upper():
-                return op
+    @staticmethod
+    def _wrong_method(
+        request: httpx.Request, candidates: tuple[_Operation, ...]
+    ) -> RequestValidationError:
         methods = ", ".join(sorted(op.method for op in candidates))
-        raise RequestValidationError(
+        return RequestValidationError(
             f"request breaks the spec: {request.method} is not an operation of "
             f"{candidates[0].path} (expected {methods})",
             json_path="method",
@@ -320,8 +664,17 @@ class SpecValidator:
 
     def validate_request(self, request: httpx.Request) -> None:
         """Raise `RequestValidationError` if `request` breaks the spec (its body must be read)."""
-        op = self._operation(request)
+        self._validate_request(request, *self._match(request))
+
+    def _validate_request(
+        self,
+        request: httpx.Request,
+        candidates: tuple[_Operation, ...],
+        op: _Operation | None,
+    ) -> None:
         if op is None:
+            if candidates:
+                raise self._wrong_method(request, candidates)
             return
         problem = (
             self._check_auth(op, request)
@@ -345,23 +698,25 @@ class SpecValidator:
             return None
         # The header's value is never quoted: it is (or should be) the API key.
         expected = "'Bearer <API key>'"
-        values = request.headers.get_list("authorization")
-        if not values:
+        # `get` joins repeated headers with ", ", which `_BEARER` never matches: a second
+        # Authorization header is refused as "another form", as `get_list` would show it.
+        value = request.headers.get("authorization")
+        if value is None:
             return "header.Authorization", expected, "no Authorization header", 1
-        if len(values) > 1 or not _BEARER.match(values[0]):
+        if not _BEARER.match(value):
             return "header.Authorization", expected, "a value of another form (not shown)", 1
         return None
 
     def _check_parameters(
         self, op: _Operation, request: httpx.Request
     ) -> tuple[str, str, str, int] | None:
-        sources: dict[str, list[tuple[str, str]]] = {
-            "query": request.url.params.multi_items(),
-            "header": [(k.lower(), v) for k, v in request.headers.multi_items()],
-        }
-        declared = {p.name for p in op.parameters if p.location == "query"}
+        query = _query_items(request.url.query)
+        sources: dict[str, list[tuple[str, str]]] = {"query": query}
+        if op.has_header_parameters:
+            sources["header"] = [(k.lower(), v) for k, v in request.headers.multi_items()]
+        declared = op.query_names
         if not self.allow_unknown_query_params:
-            for name, _ in sources["query"]:
+            for name, _ in query:
                 if name not in declared:
                     allowed = ", ".join(sorted(declared)) or "none"
                     return (
@@ -371,9 +726,9 @@ class SpecValidator:
                         1,
                     )
         for param in op.parameters:
-            key = param.name.lower() if param.location == "header" else param.name
+            key = param.key
             values = [v for k, v in sources[param.location] if k == key]
-            where = f"{param.location}.{param.name}"
+            where = param.where
             if not values:
                 if param.required:
                     return where, f"a required {param.location} parameter", "nothing", 1
@@ -384,7 +739,9 @@ class SpecValidator:
             if not ok:
                 wanted = _TYPE_NAMES.get(param.type or "", str(param.type))
                 return where, wanted, _shown(values[0]), 1
-            found = _first_error(param.validator, value, where)
+            if param.only_typed:
+                continue
+            found = param.validator.first_error(value, where)
             if found is not None:
                 return found
         return None
@@ -403,9 +760,9 @@ class SpecValidator:
             return "header.Content-Type", "'application/json'", repr(media or "nothing"), 1
         try:
             body = _loads(content)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:
             return "$", "a JSON document", f"invalid JSON ({exc})", 1
-        return _first_error(op.body, body, "$")
+        return op.body.first_error(body, "$")
 
     # Responses ----------------------------------------------------------------------------
 
@@ -415,13 +772,12 @@ class SpecValidator:
         Answers to requests the spec does not know pass. A status the operation does not
         document raises `UndocumentedStatusError` (also an `HTTPStatusError`).
         """
-        try:
-            op = self._operation(request)
-        except RequestValidationError:
-            return  # not an operation: nothing to hold the answer to
-        if op is None:
-            return
-        trace_id = response.headers.get("trace-id")
+        op = self._match(request)[1]
+        if op is not None:  # else not an operation: nothing to hold the answer to
+            self._validate_response(op, response)
+
+    def _validate_response(self, op: _Operation, response: httpx.Response) -> Any:
+        """Raise if `response` breaks the spec; else its parsed JSON body (_NO_BODY if none)."""
         status = str(response.status_code)
         if status in op.responses:
             validator = op.responses[status]
@@ -440,39 +796,55 @@ class SpecValidator:
                 json_path="$",
                 expected=expected,
                 operation=op.operation_id,
-                trace_id=trace_id,
+                trace_id=response.headers.get("trace-id"),
             )
         if validator is None:
-            return
-        problem = self._check_response_body(validator, response)
+            return _NO_BODY
+        body, problem = self._check_response_body(validator, response)
         if problem is None:
-            return
+            return body
         path, expected, got, count = problem
         more = f" (and {_plural(count - 1, 'more problem')})" if count > 1 else ""
-        raise ResponseValidationError(
+        # Not JSON at all (garbled, cut short, an HTML error page) is the transient kind of
+        # breakage the layer retries for reads; a JSON body that breaks the schema is not.
+        cls = MalformedResponseError if body is _NO_BODY else ResponseValidationError
+        raise cls(
             f"response breaks the spec at {path}: expected {expected}, got {got}{more}",
             json_path=path,
             expected=expected,
             operation=op.operation_id,
-            trace_id=trace_id,
+            trace_id=response.headers.get("trace-id"),
         )
 
     @staticmethod
     def _check_response_body(
-        validator: jsonschema.protocols.Validator, response: httpx.Response
-    ) -> tuple[str, str, str, int] | None:
+        validator: CompiledSchema, response: httpx.Response
+    ) -> tuple[Any, tuple[str, str, str, int] | None]:
+        """(the parsed body or _NO_BODY, the problem or None)."""
         content = response.content
         media = _media_type(response.headers)
         if media is not None and not _is_json_media(media):
             snippet = content[:40].decode("utf-8", "replace")
-            return "$", "an application/json body", f"{media} starting {snippet!r}", 1
-        if not content.strip():
-            return "$", "a JSON document", "an empty body", 1
+            return _NO_BODY, ("$", "an application/json body", f"{media} starting {snippet!r}", 1)
+        if not content or content.isspace():  # `not content.strip()`, without a copy
+            return _NO_BODY, ("$", "a JSON document", "an empty body", 1)
         try:
             body = _loads(content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return "$", "a JSON document", f"invalid or truncated JSON ({exc})", 1
-        return _first_error(validator, body, "$")
+        except (ValueError, RecursionError) as exc:
+            return _NO_BODY, ("$", "a JSON document", f"invalid or truncated JSON ({exc})", 1)
+        return body, validator.first_error(body, "$")
+
+
+def _query_items(query: bytes) -> list[tuple[str, str]]:
+    """What `request.url.params.multi_items()` gives, without building a QueryParams.
+
+    httpx parses with `parse_qsl(..., keep_blank_values=True)`; without `%` or `+` that is
+    a plain split, done here directly.
+    """
+    text = query.decode("ascii")
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True)
+    return [(name, value) for name, _, value in (p.partition("=") for p in text.split("&") if p)]
 
 
 def _coerce(text: str, kind: str | None) -> tuple[bool, Any]:
@@ -492,8 +864,30 @@ def default_validator() -> SpecValidator:
     return SpecValidator()
 
 
-def _must_validate_response(validator: SpecValidator, request: httpx.Request) -> bool:
-    return validator.operation_id(request) is not None
+_NO_BODY: Any = object()  # no JSON body was parsed
+
+
+class _ParsedResponse(httpx.Response):
+    """A response whose JSON body validation has parsed already.
+
+    The generated client calls `response.json()` on every answer; the first such call gets
+    the body the transport parsed and checked (a fresh object nobody else holds, as a parse
+    would give) instead of parsing the same bytes a second time. Later calls, and calls with
+    json.loads options, parse as usual.
+    """
+
+    def json(self, **kwargs: Any) -> Any:
+        body = self.__dict__.pop("_minimax_video_json", _NO_BODY)
+        if body is _NO_BODY or kwargs:
+            return super().json(**kwargs)
+        return body
+
+
+def _hand_on(response: httpx.Response, body: Any) -> None:
+    """Let the first `response.json()` return `body` (see `_ParsedResponse`)."""
+    if body is not _NO_BODY and type(response) is httpx.Response:
+        response.__class__ = _ParsedResponse
+        response.__dict__["_minimax_video_json"] = body
 
 
 class AsyncValidatingTransport(httpx.AsyncBaseTransport):
@@ -513,14 +907,16 @@ class AsyncValidatingTransport(httpx.AsyncBaseTransport):
         self.validator = validator if validator is not None else default_validator()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.requests and self.validator.knows(request):
+        validator = self.validator
+        candidates, op = validator._match(request)
+        if self.requests and candidates:
             await request.aread()
-            self.validator.validate_request(request)
+            validator._validate_request(request, candidates, op)
         response = await self.inner.handle_async_request(request)
-        if self.responses and _must_validate_response(self.validator, request):
+        if self.responses and op is not None:
             try:
                 await response.aread()
-                self.validator.validate_response(request, response)
+                _hand_on(response, validator._validate_response(op, response))
             except BaseException:
                 await response.aclose()
                 raise
@@ -534,7 +930,8 @@ class ValidatingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """An httpx transport that refuses requests and responses that break the bundled spec.
 
     A refused request never reaches `inner`. Only answers to the spec's JSON operations are
-    read before they are returned; anything else (a video download) streams as usual.
+    read before they are returned; anything else (a video download) streams as usual. A checked
+    JSON answer is parsed once: its first `response.json()` returns that parse.
 
     It also works under `httpx.AsyncClient`, because the generated client hands the same
     `httpx_args` to both: async calls then go through an `AsyncValidatingTransport` over
@@ -558,14 +955,16 @@ class ValidatingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._async: AsyncValidatingTransport | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.requests and self.validator.knows(request):
+        validator = self.validator
+        candidates, op = validator._match(request)
+        if self.requests and candidates:
             request.read()
-            self.validator.validate_request(request)
+            validator._validate_request(request, candidates, op)
         response = self.inner.handle_request(request)
-        if self.responses and _must_validate_response(self.validator, request):
+        if self.responses and op is not None:
             try:
                 response.read()
-                self.validator.validate_response(request, response)
+                _hand_on(response, validator._validate_response(op, response))
             except BaseException:
                 response.close()
                 raise

@@ -68,6 +68,15 @@ class Operation:
         return operation
 
 
+def _query_kwargs(case: Any) -> dict[str, Any]:
+    """Every query parameter the case carries, as the generated function's keyword argument.
+
+    Not a fixed list: when upstream adds an optional parameter, the regenerated function grows
+    a keyword argument of the same (snake_case) name and the suite exercises it unchanged.
+    """
+    return dict(case.query or {})
+
+
 def _create_kwargs(body: Any) -> dict[str, Any]:
     return {"body": VideoGenerationReq.from_dict(copy.deepcopy(body))}
 
@@ -96,7 +105,7 @@ OPERATIONS = [
         query_video_generation_task,
         QueryVideoGenerationTaskResp,
         "QueryVideoGenerationTaskResp",
-        kwargs=lambda case: {"task_id": case.query["task_id"]},
+        kwargs=_query_kwargs,
         sample_kwargs=lambda: {"task_id": "176843862716480"},
     ),
     Operation(
@@ -106,7 +115,7 @@ OPERATIONS = [
         retrieve_file,
         RetrieveFileResp,
         "RetrieveFileResp",
-        kwargs=lambda case: {"file_id": case.query["file_id"]},
+        kwargs=_query_kwargs,
         sample_kwargs=lambda: {"file_id": 176844028768320},
     ),
 ]

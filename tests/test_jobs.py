@@ -469,16 +469,71 @@ async def test_wait_polls_again_after_a_poll_that_ran_out_of_retries(
     assert "RateLimitedError" in skipped[0]
 
 
-async def test_a_first_poll_that_fails_is_raised_at_once(mode: Mode) -> None:
+async def test_a_first_poll_that_ran_out_of_retries_is_polled_again(
+    mode: Mode, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, clock = new_fake()
+    # The first poll is refused on all of its FAST.attempts tries (a burst right after a create).
+    queries = _refuse_queries(fake, lambda n: n <= FAST.attempts)
+    client, _ = new_client(mode, fake)
+    task_id = await call(client, "submit", _png())
+    caplog.set_level(logging.WARNING, logger="minimax_video")
+    status = await _wait(mode, client, clock, task_id)
+    await close(client)
+    assert status.state is TaskState.SUCCESS
+    assert len(queries) > FAST.attempts
+    skipped = [r.getMessage() for r in caplog.records if "polling again" in r.getMessage()]
+    assert len(skipped) == 1
+    assert task_id in skipped[0]
+
+
+async def test_a_first_poll_that_keeps_failing_ends_at_the_deadline(mode: Mode) -> None:
     fake, clock = new_fake()
     queries = _refuse_queries(fake, lambda n: True)
     client, _ = new_client(mode, fake)
     task_id = await call(client, "submit", _png())
-    with pytest.raises(RateLimitedError):
-        await _wait(mode, client, clock, task_id)
+    with pytest.raises(RateLimitedError) as info:
+        await call(
+            client,
+            "wait",
+            task_id,
+            timeout=60,
+            poll_interval=5,
+            sleep=sleeper(mode, clock),
+            clock=clock.now,
+        )
     await close(client)
-    assert len(queries) == FAST.attempts  # nothing says the task can be reached: no waiting
-    assert clock.now() == 0
+    assert clock.now() == 60  # bounded by the wait's own deadline
+    # Polls at 0, 5, 12.5, 23.75, 40.625 (waits x1.5) and at the deadline, 60; each one tried
+    # FAST.attempts times.
+    assert len(queries) == 6 * FAST.attempts
+    assert any("ran out" in note for note in getattr(info.value, "__notes__", []))
+
+
+async def test_a_first_poll_refused_for_good_is_raised_at_once(mode: Mode) -> None:
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        return httpx.Response(200, json={"base_resp": {"status_code": 1004, "status_msg": "no"}})
+
+    client = _mock(mode, handler)
+    slept: list[float] = []
+
+    async def asleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    with pytest.raises(AuthenticationError) as info:
+        await call(
+            client,
+            "wait",
+            "77",
+            sleep=slept.append if mode == "sync" else asleep,
+            clock=lambda: 0.0,
+        )
+    await close(client)
+    assert (len(seen), slept) == (1, [])  # not retried, not polled again
+    assert info.value.task_id == "77"
 
 
 async def test_polls_that_keep_failing_end_at_the_deadline(mode: Mode) -> None:

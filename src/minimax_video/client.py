@@ -9,6 +9,7 @@ only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -366,6 +367,25 @@ class MiniMaxVideo(_Common):
             raise map_httpx_error(exc, OP_DOWNLOAD) from exc
 
 
+async def _off_the_loop(blocking: Callable[[], None]) -> None:
+    """Run `blocking` (an fsync of a large file) in a thread, so other tasks keep running.
+
+    Cancelling the caller does not stop the thread: the caller then waits for it to end before
+    the CancelledError goes on, so the cleanup that follows (deleting the temporary file, closing
+    it) never races the thread. A cancel repeated during that wait is absorbed into the first.
+    """
+    work = asyncio.ensure_future(asyncio.to_thread(blocking))
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        while not work.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({work})
+        if not work.cancelled():
+            work.exception()  # retrieved: the cancel wins, the thread's error is not logged
+        raise
+
+
 class AsyncMiniMaxVideo(_Common):
     """Asynchronous client: the same operations as `MiniMaxVideo`, awaited.
 
@@ -557,6 +577,7 @@ class AsyncMiniMaxVideo(_Common):
                 fetch.sink.begin(response)
                 async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
                     fetch.sink.write(chunk)
-                return fetch.sink.finish()
+                await _off_the_loop(fetch.sink.flush)
+                return fetch.sink.check()
         except httpx.HTTPError as exc:
             raise map_httpx_error(exc, OP_DOWNLOAD) from exc

@@ -472,9 +472,21 @@ class DownloadSink:
 
     def finish(self) -> int:
         """Flush to disk and check the byte count; raises IncompleteDownloadError."""
+        self.flush()
+        return self.check()
+
+    def flush(self) -> None:
+        """Write the file's buffers to disk: the one step that blocks for long on a large file.
+
+        The async client runs it in a thread, then calls `check` on the loop.
+        """
         assert self._file is not None, "begin() first"
         self._file.flush()
         os.fsync(self._file.fileno())
+
+    def check(self) -> int:
+        """Close the flushed file and check the byte count; raises IncompleteDownloadError."""
+        assert self._file is not None, "begin() first"
         self._close()
         announced = self.expected if self.expected is not None else self._content_length
         if self.written == 0 or (announced is not None and self.written != announced):
@@ -660,25 +672,26 @@ class Jobs:
         Waits grow from `poll_interval` by x1.5 up to `max_poll_interval`, and never past the
         deadline; the last poll happens at the deadline. `on_progress` sees every answer.
 
-        Once a poll has answered, a later poll that still fails after its own retries with a
-        retryable error (rate limit, 5xx, timeout...) means "no news": it is logged and the
-        task is polled again at the next interval, up to the deadline, where that error is
-        raised. Without this, one unlucky poll among dozens ends a long wait (a fan-out of 200
-        jobs at a 20% rate-limit share lost a job in about half the runs). A failure of the
-        first poll, or a non-retryable one, is raised at once.
+        A poll that still fails after its own retries with a retryable error (rate limit, 5xx,
+        timeout...) means "no news": it is logged and the task is polled again at the next
+        interval, up to the deadline, where that error is raised. This holds for the first poll
+        too: the task id came from a create, so the task exists, and a burst of rate limits
+        right after a fan-out of creates is the likeliest moment for a poll to fail. Without
+        this, one unlucky poll ends a long wait (a fan-out of 200 jobs at a 20% rate-limit share
+        lost a job in about half the runs; when only the first poll raised, about 1 run in 30).
+        A non-retryable error (a rejected key, invalid parameters...) is raised at once.
         """
         call = self.query_call(task_id)
         timeout = _check_seconds(timeout, "timeout")
         interval = _check_seconds(poll_interval, "poll_interval")
         ceiling = max(interval, _check_seconds(max_poll_interval, "max_poll_interval"))
         deadline = clock() + timeout
-        answered = False
         while True:
             failed: MiniMaxError | None = None
             try:
                 status = yield from _call(call)
             except MiniMaxError as exc:
-                if not answered or not call.retry_on(exc):
+                if not call.retry_on(exc):
                     raise
                 if deadline - clock() <= 0:
                     exc.add_note(f"the wait's {timeout:g} s ran out while polls were failing")
@@ -695,7 +708,6 @@ class Jobs:
                 yield Sleep(pause)
                 interval = min(interval * POLL_BACKOFF, ceiling)
                 continue
-            answered = True
             logger.debug("task %s: %s", task_id, status.raw_status or "(no status)")
             if on_progress is not None:
                 on_progress(status)

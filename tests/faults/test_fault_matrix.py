@@ -8,7 +8,8 @@ one typed error. Whatever happens, three things hold and are checked on every ru
 - no hang: the fake runs on a ManualClock that only the injected sleep moves, retries do not
   wait, and each test has a hard timeout as a guard (a hang fails instead of blocking CI).
 
-A persistent fault (share 1.0) shows the error a user sees when retrying cannot help; a
+A persistent fault (share 1.0) shows the error a user sees when retrying cannot help (for the
+status query: once `wait` has polled to its deadline, since a failed poll means "no news"); a
 transient one (share 0.5, several seeds) shows that the layer recovers, and a record of the
 faults the fake injected proves the fault really fired.
 """
@@ -62,6 +63,15 @@ SLOW_SECONDS = 120.0
 """Past the layer's 60 s read timeout: the in-process transport raises ReadTimeout."""
 WAIT_TIMEOUT = 600.0
 
+# `wait` treats a poll that fails after its ATTEMPTS tries as "no news" and polls again until its
+# deadline, then raises that error. Polls on the fake clock (waits from the 5 s poll interval,
+# x1.5 up to the 20 s ceiling, never past the deadline): 0, 5, 12.5, 23.75, 40.625, then every
+# 20 s up to 580.625, and the last at the deadline, 600: 33 polls.
+QUERY_POLLS = 33
+# A slow answer costs the 60 s read timeout per try, 180 s per poll: polls start at 0, 185, 372.5
+# and 563.75; the last one ends at 743.75, past the deadline, and its error is raised.
+SLOW_QUERY_POLLS, SLOW_QUERY_END = 4, 743.75
+
 PATHS = {
     "videoGeneration": CREATE,
     "queryVideoGenerationTask": QUERY,
@@ -80,6 +90,8 @@ class Outcome:
     calls: int | None = None
     """Requests to the faulty operation; None when not fixed."""
     tasks: int = 1
+    ends_at: float | None = None
+    """The fake clock when `generate` gave up; None when not checked."""
 
 
 def _not_applicable() -> Outcome:
@@ -97,6 +109,23 @@ _READ = {
     FaultKind.TRUNCATED_DOWNLOAD: _not_applicable(),
 }
 
+
+def _polled_to_the_deadline(error: type[MiniMaxError]) -> Outcome:
+    return Outcome(error, calls=ATTEMPTS * QUERY_POLLS, ends_at=WAIT_TIMEOUT)
+
+
+_QUERY = {
+    FaultKind.RATE_LIMIT: _polled_to_the_deadline(RateLimitedError),
+    FaultKind.SERVER_ERROR: _polled_to_the_deadline(HTTPStatusError),
+    FaultKind.SLOW: Outcome(
+        RequestTimeoutError, calls=ATTEMPTS * SLOW_QUERY_POLLS, ends_at=SLOW_QUERY_END
+    ),
+    FaultKind.DROP_BEFORE: _polled_to_the_deadline(ConnectError),
+    FaultKind.DROP_AFTER: _polled_to_the_deadline(TransportError),
+    FaultKind.MALFORMED_JSON: _polled_to_the_deadline(MalformedResponseError),
+    FaultKind.TRUNCATED_DOWNLOAD: _not_applicable(),
+}
+
 PERSISTENT: dict[str, dict[FaultKind, Outcome]] = {
     # The billed create is sent again only when no task can exist (refused, never connected).
     "videoGeneration": {
@@ -108,8 +137,9 @@ PERSISTENT: dict[str, dict[FaultKind, Outcome]] = {
         FaultKind.MALFORMED_JSON: Outcome(MalformedResponseError, calls=1, tasks=1),
         FaultKind.TRUNCATED_DOWNLOAD: _not_applicable(),
     },
-    # Reads are idempotent: retried on everything transient, then the last error surfaces.
-    "queryVideoGenerationTask": _READ,
+    # Reads are idempotent: retried on everything transient, then the last error surfaces; the
+    # status query only once the wait's deadline has passed.
+    "queryVideoGenerationTask": _QUERY,
     "retrieveFile": _READ,
     "download": {
         FaultKind.RATE_LIMIT: _not_applicable(),
@@ -231,6 +261,9 @@ async def test_a_persistent_fault_ends_in_the_documented_outcome(
         assert not isinstance(result, ConnectError), "the request was sent: not a connect error"
     assert _count(spy, operation) == expected.calls
     assert len(fake.tasks) == expected.tasks
+    if expected.ends_at is not None:
+        assert clock.now() == expected.ends_at
+        assert any("ran out" in note for note in getattr(result, "__notes__", [])), result
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -487,11 +487,10 @@ async def test_a_first_poll_that_ran_out_of_retries_is_polled_again(
     assert task_id in skipped[0]
 
 
-async def test_a_first_poll_that_keeps_failing_ends_at_the_deadline(mode: Mode) -> None:
-    fake, clock = new_fake()
-    queries = _refuse_queries(fake, lambda n: True)
-    client, _ = new_client(mode, fake)
-    task_id = await call(client, "submit", _png())
+async def _wait_until_the_deadline_runs_out(
+    mode: Mode, client: Any, task_id: str, clock: Any
+) -> None:
+    """`wait` (60 s, polls from 5 s) ends with the rate-limit error exactly at its deadline."""
     with pytest.raises(RateLimitedError) as info:
         await call(
             client,
@@ -504,10 +503,18 @@ async def test_a_first_poll_that_keeps_failing_ends_at_the_deadline(mode: Mode) 
         )
     await close(client)
     assert clock.now() == 60  # bounded by the wait's own deadline
+    assert any("ran out" in note for note in getattr(info.value, "__notes__", []))
+
+
+async def test_a_first_poll_that_keeps_failing_ends_at_the_deadline(mode: Mode) -> None:
+    fake, clock = new_fake()
+    queries = _refuse_queries(fake, lambda n: True)
+    client, _ = new_client(mode, fake)
+    task_id = await call(client, "submit", _png())
+    await _wait_until_the_deadline_runs_out(mode, client, task_id, clock)
     # Polls at 0, 5, 12.5, 23.75, 40.625 (waits x1.5) and at the deadline, 60; each one tried
     # FAST.attempts times.
     assert len(queries) == 6 * FAST.attempts
-    assert any("ran out" in note for note in getattr(info.value, "__notes__", []))
 
 
 async def test_a_first_poll_refused_for_good_is_raised_at_once(mode: Mode) -> None:
@@ -541,20 +548,8 @@ async def test_polls_that_keep_failing_end_at_the_deadline(mode: Mode) -> None:
     queries = _refuse_queries(fake, lambda n: n > 1)  # seen once, then refused for good
     client, _ = new_client(mode, fake)
     task_id = await call(client, "submit", _png())
-    with pytest.raises(RateLimitedError) as info:
-        await call(
-            client,
-            "wait",
-            task_id,
-            timeout=60,
-            poll_interval=5,
-            sleep=sleeper(mode, clock),
-            clock=clock.now,
-        )
-    await close(client)
-    assert clock.now() == 60  # bounded by the wait's own deadline
+    await _wait_until_the_deadline_runs_out(mode, client, task_id, clock)
     assert len(queries) < 1 + 12 * FAST.attempts  # backed-off polls, not a busy loop
-    assert any("ran out" in note for note in getattr(info.value, "__notes__", []))
 
 
 async def test_a_poll_refused_for_good_mid_wait_is_raised_at_once(mode: Mode) -> None:

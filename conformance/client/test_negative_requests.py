@@ -148,6 +148,21 @@ def _plan(op: Operation, case: Any) -> tuple[str, dict[str, Any], dict[str, Any]
     return "raw", {}, raw
 
 
+def _refused_in_every_flavor(op: Operation, case: Any) -> list[RequestValidationError]:
+    """Send `case` through the validating transport in every flavor (sync, async, ...): each
+    must be refused before anything reaches the mock; returns the errors for the caller to read."""
+    errors: list[RequestValidationError] = []
+    with mock_minimax(patch=False) as api, asyncio.Runner() as runner:
+        for flavor in FLAVORS:
+            api.reset()
+            client = authenticated(ValidatingTransport(api.transport))
+            with pytest.raises(RequestValidationError) as caught:
+                _dispatch(op, case, client, flavor, runner)
+            assert api.router.calls.call_count == 0
+            errors.append(caught.value)
+    return errors
+
+
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
 def test_generated_invalid_requests_are_refused_before_sending(
     op: Operation, conformance_tally: ConformanceTally
@@ -298,16 +313,10 @@ def test_each_documented_rule_of_a_create_is_enforced_before_sending(
 ) -> None:
     op = BY_ID["videoGeneration"]
     case = type("Case", (), {"body": body, "query": None})()
-    with mock_minimax(patch=False) as api, asyncio.Runner() as runner:
-        for flavor in FLAVORS:
-            api.reset()
-            client = authenticated(ValidatingTransport(api.transport))
-            with pytest.raises(RequestValidationError) as caught:
-                _dispatch(op, case, client, flavor, runner)
-            assert (caught.value.json_path, caught.value.operation) == (json_path, op.operation_id)
-            assert words in caught.value.expected
-            assert json_path in str(caught.value)
-            assert api.router.calls.call_count == 0
+    for error in _refused_in_every_flavor(op, case):
+        assert (error.json_path, error.operation) == (json_path, op.operation_id)
+        assert words in error.expected
+        assert json_path in str(error)
 
 
 def test_the_models_themselves_refuse_a_type_other_than_character() -> None:
@@ -337,15 +346,9 @@ def test_each_query_rule_is_enforced_before_sending(
 ) -> None:
     op = BY_ID[operation_id]
     case = type("Case", (), {"body": None, "query": query})()
-    with mock_minimax(patch=False) as api, asyncio.Runner() as runner:
-        for flavor in FLAVORS:
-            api.reset()
-            client = authenticated(ValidatingTransport(api.transport))
-            with pytest.raises(RequestValidationError) as caught:
-                _dispatch(op, case, client, flavor, runner)
-            assert (caught.value.json_path, caught.value.operation) == (json_path, operation_id)
-            assert words in caught.value.expected
-            assert api.router.calls.call_count == 0
+    for error in _refused_in_every_flavor(op, case):
+        assert (error.json_path, error.operation) == (json_path, operation_id)
+        assert words in error.expected
 
 
 @pytest.mark.parametrize("prefix", ["", "Token", "Basic"])

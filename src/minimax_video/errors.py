@@ -116,12 +116,8 @@ class HTTPStatusError(TransportError):
         return self.status_code in (408, 429) or self.status_code >= 500
 
 
-class ResponseValidationError(MiniMaxError):
-    """The answer breaks the spec (wrong type, missing `base_resp`, not JSON at all).
-
-    `json_path` says where (`$.file.file_id`; `$` for the body as a whole), `expected` what the
-    spec wants there, so a user can tell a client bug from an upstream change at a glance.
-    """
+class _SpecViolation(MiniMaxError):
+    """Where (`json_path`) and what (`expected`) for the two spec-validation errors."""
 
     def __init__(
         self, message: str, *, json_path: str = "$", expected: str = "", **kwargs: Any
@@ -129,6 +125,14 @@ class ResponseValidationError(MiniMaxError):
         self.json_path = json_path
         self.expected = expected
         super().__init__(message, **kwargs)
+
+
+class ResponseValidationError(_SpecViolation):
+    """The answer breaks the spec (wrong type, missing `base_resp`, not JSON at all).
+
+    `json_path` says where (`$.file.file_id`; `$` for the body as a whole), `expected` what the
+    spec wants there, so a user can tell a client bug from an upstream change at a glance.
+    """
 
 
 class UndocumentedStatusError(ResponseValidationError, HTTPStatusError):
@@ -139,19 +143,12 @@ class UndocumentedStatusError(ResponseValidationError, HTTPStatusError):
     """
 
 
-class RequestValidationError(MiniMaxError, ValueError):
+class RequestValidationError(_SpecViolation, ValueError):
     """The request breaks the spec or a documented rule; nothing was sent.
 
     `json_path` names the field (`$.subject_reference[0].image`, `query.file_id`,
     `header.Authorization`), `expected` what the spec wants there. Never carries header values.
     """
-
-    def __init__(
-        self, message: str, *, json_path: str = "$", expected: str = "", **kwargs: Any
-    ) -> None:
-        self.json_path = json_path
-        self.expected = expected
-        super().__init__(message, **kwargs)
 
 
 class InputError(MiniMaxError, ValueError):

@@ -132,11 +132,12 @@ def test_a_failing_run_creates_no_output_folder(env: Env) -> None:
     assert not folder.exists()
 
 
-def test_quiet_generate_prints_only_the_path(env: Env) -> None:
+def test_quiet_generate_prints_only_the_path_and_the_task_id(env: Env) -> None:
     out = env.tmp / "clip.mp4"
     result = env.run("generate", "--image", env.image(), "--out", str(out), "-q")
     assert result.exit_code == EXIT_OK
-    assert (result.stdout.strip(), result.stderr) == (str(out), "")
+    (task_id,) = env.fake.tasks  # the one thing a killed quiet run must not lose
+    assert (result.stdout.strip(), result.stderr) == (str(out), f"submitted task {task_id}\n")
 
 
 def test_terminal_progress_shows_states_and_a_download_bar(
@@ -264,7 +265,7 @@ def test_wrong_key_is_exit_3_without_the_key(
         (Faults(moderation=1.0), EXIT_MODERATION, "1027"),
         (Faults(rate_limit=1.0), EXIT_QUOTA, "1002"),
         (Faults(server_error=1.0), EXIT_NETWORK, "billed"),
-        (Faults(malformed_json=1.0), EXIT_NETWORK, "try again later"),
+        (Faults(malformed_json=1.0), EXIT_NETWORK, "a (billed) task may exist"),
         (Faults(drop_before=1.0), EXIT_NETWORK, "connect"),
         (Faults(truncated_download=1.0), EXIT_NETWORK, "download"),
     ],

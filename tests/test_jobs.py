@@ -203,7 +203,7 @@ async def test_a_url_that_keeps_expiring_fails_cleanly(mode: Mode, tmp_path: Pat
     target = tmp_path / "x.mp4"
     target.write_bytes(b"an older video")
     with pytest.raises(DownloadError) as info:
-        await call(client, "download", status.file_id, target)
+        await call(client, "download", status.file_id, target, overwrite=True)
     await close(client)
     assert isinstance(info.value.__cause__, DownloadURLExpiredError)
     assert spy.count(RETRIEVE) == 2  # re-retrieved once, not forever

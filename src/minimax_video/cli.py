@@ -21,10 +21,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from minimax_video.cli_report import (
+    RunState,
+    after_create_hint,
+    combined_hint,
+    interrupted_hint,
+    json_error,
+    json_ok,
+)
+
 if TYPE_CHECKING:
     import httpx
 
     from minimax_video import MiniMaxVideo
+    from minimax_video.jobs import GenerationResult
     from minimax_video.retry import RetryPolicy
     from minimax_video.status import TaskStatus
 
@@ -38,6 +48,8 @@ EXIT_TASK_FAILED = 6
 EXIT_TIMEOUT = 7
 EXIT_NETWORK = 8
 EXIT_INTERRUPTED = 130
+EXIT_HANGUP = 129
+EXIT_TERMINATED = 143
 
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success",
@@ -50,6 +62,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_TIMEOUT: "the task did not finish within --timeout; it may still finish (see `status`)",
     EXIT_NETWORK: "network, server or protocol error after the retries: try again later",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+    EXIT_HANGUP: "stopped by SIGHUP (terminal closed); cleaned up like Ctrl-C",
+    EXIT_TERMINATED: "stopped by SIGTERM (timeout, docker, CI); cleaned up like Ctrl-C",
 }
 
 DEMO_PROMPT = "A person smiles at the camera, then turns and walks into a sunny park."
@@ -135,10 +149,19 @@ def _redact(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
-def _fail(message: str, code: int, secrets: Sequence[str], hint: str | None = None) -> int:
+def _fail(
+    message: str,
+    code: int,
+    secrets: Sequence[str],
+    hint: str | None = None,
+    exc: BaseException | None = None,
+) -> int:
     click.echo(_redact(f"error: {message}", secrets), err=True)
     if hint:
         click.echo(_redact(f"hint: {hint}", secrets), err=True)
+    if _STATE.as_json:  # scripts get the same facts on stdout, as one JSON object
+        shown = _redact(message, secrets)
+        click.echo(_redact(json_error(exc or Exception(shown), code, shown, _STATE), secrets))
     return code
 
 
@@ -162,11 +185,12 @@ class _LogFormatter(logging.Formatter):
 
 
 @contextmanager
-def _logging_to_stderr(secrets: Sequence[str]) -> Iterator[None]:
-    """Route the library's and stamina's warnings to stderr for this run only."""
+def _logging_to_stderr(secrets: Sequence[str], quiet: bool = False) -> Iterator[None]:
+    """Route the library's and stamina's warnings to stderr for this run only (errors only
+    with --quiet: retries are progress, not news)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormatter(secrets))
-    handler.setLevel(logging.WARNING)
+    handler.setLevel(logging.ERROR if quiet else logging.WARNING)
     loggers = [logging.getLogger("minimax_video"), logging.getLogger("stamina")]
     for logger in loggers:
         logger.addHandler(handler)
@@ -191,8 +215,13 @@ class _CLI(click.Group):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         secrets = _secrets(argv)
+        global _STATE
+        _STATE = RunState(as_json="--json" in argv)
+        quiet = "-q" in argv or "--quiet" in argv
+        from minimax_video.signals import Terminated, terminate_as_interrupt
+
         try:
-            with _logging_to_stderr(secrets):
+            with _logging_to_stderr(secrets, quiet), terminate_as_interrupt():
                 outcome = super().main(
                     argv,
                     prog_name=prog_name,
@@ -213,25 +242,38 @@ class _CLI(click.Group):
             code = _fail(exc.format_message(), exc.exit_code or EXIT_USAGE, secrets)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
-        except (click.Abort, KeyboardInterrupt):
-            hint = "a task already submitted keeps running at MiniMax: see `minimax-video status`"
-            code = _fail("interrupted", EXIT_INTERRUPTED, secrets, hint)
+        except (click.Abort, KeyboardInterrupt) as exc:
+            # click turns a KeyboardInterrupt into Abort; the original (with its ids) is the cause
+            cause = exc.__cause__ if isinstance(exc.__cause__, KeyboardInterrupt) else exc
+            stopped = interrupted_hint(_STATE, cause)
+            if isinstance(cause, Terminated):
+                code = _fail(
+                    f"terminated by {cause.name}", cause.exit_code, secrets, stopped, cause
+                )
+            else:
+                code = _fail("interrupted", EXIT_INTERRUPTED, secrets, stopped, cause)
         except Exception as exc:  # noqa: BLE001 - the CLI's last line: a message, never a traceback
             from minimax_video.errors import MiniMaxError
 
             if isinstance(exc, MiniMaxError):
                 code = exit_code_for(exc)
-                code = _fail(str(exc), code, secrets, _hint_for(exc, code))
+                hint = combined_hint(exc, _STATE, _hint_for(exc, code))
+                code = _fail(str(exc), code, secrets, hint, exc)
             elif isinstance(exc, OSError):
                 detail = exc.strerror or str(exc)
                 where = f": {exc.filename}" if exc.filename else ""
-                code = _fail(f"{detail}{where}", EXIT_USAGE, secrets)
+                # After a create, a local failure must not read as "nothing was billed" (2).
+                code = EXIT_NETWORK if _STATE.resume_for(exc) else EXIT_USAGE
+                code = _fail(f"{detail}{where}", code, secrets, after_create_hint(exc, _STATE), exc)
             else:
+                resumable = after_create_hint(exc, _STATE)
                 code = _fail(
                     f"unexpected {type(exc).__name__}: {exc}",
                     EXIT_INTERNAL,
                     secrets,
-                    "this is a bug in minimax-video; please report it with the command you ran",
+                    "this is a bug in minimax-video; please report it with the command you ran"
+                    + (f"; {resumable}" if resumable else ""),
+                    exc,
                 )
         if standalone_mode:
             sys.exit(code)
@@ -270,6 +312,8 @@ class _Seams:
 
 
 _SEAMS = _Seams()
+_STATE = RunState()
+"""What the current run knows (task id, output path...), for its final message and `--json`."""
 
 
 def _api_options(func: F) -> F:
@@ -377,8 +421,13 @@ class _Display:
             self.console.print(text, markup=False, soft_wrap=True)
 
     def submitted(self, task_id: str) -> None:
+        """Printed even with --quiet: if the run is killed, the task id is all that is left."""
         self._task_id = task_id
-        self.note(f"submitted task {task_id}")
+        _STATE.task_id = task_id
+        if self.quiet:
+            click.echo(f"submitted task {task_id}", err=True)
+        else:
+            self.note(f"submitted task {task_id}")
 
     def state(self, status: TaskStatus) -> None:
         if self.quiet:
@@ -446,8 +495,12 @@ def _generate(
     prompt: str | None,
     out: str,
     **options: Any,
-) -> Path:
+) -> GenerationResult:
     """submit -> wait -> download through the library's `generate`, with progress."""
+    _STATE.command = "generate"
+    _STATE.out = out
+    _STATE.overwrite = bool(options.get("overwrite"))
+    _STATE.create_started = True  # from here on, a failure may follow a sent create
     with display:
         result = client.generate(
             image,
@@ -463,7 +516,40 @@ def _generate(
         f"saved {result.path} ({_human_bytes(result.bytes)}{dims}); "
         f"task {result.task_id}, file {result.file_id}"
     )
-    return result.path
+    return result
+
+
+def _print_result(result: GenerationResult, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json_ok(
+                task_id=result.task_id,
+                file_id=result.file_id,
+                path=str(result.path),
+                bytes=result.bytes,
+                video_width=result.video_width,
+                video_height=result.video_height,
+            )
+        )
+    else:
+        click.echo(str(result.path))
+
+
+def _json_option(func: F) -> F:
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON object on stdout (result or error, ids, path, exit_code).",
+    )(func)
+
+
+def _force_option(func: F) -> F:
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="Replace --out if it exists (never the input image, a link, a device or a FIFO).",
+    )(func)
 
 
 # ---------------------------------------------------------------- commands
@@ -516,6 +602,13 @@ def _out_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
     metavar="SECONDS",
     help="First wait between polls (default 5, growing to 20).",
 )
+@click.option(
+    "--verify-image-url/--no-verify-image-url",
+    default=True,
+    help="Fetch an http(s) --image and check it before the billed create (default: on).",
+)
+@_force_option
+@_json_option
 @_api_options
 def generate(
     image: str,
@@ -525,28 +618,36 @@ def generate(
     callback_url: str | None,
     timeout: float | None,
     poll_interval: float | None,
+    verify_image_url: bool,
+    force: bool,
+    as_json: bool,
     api_key: str | None,
     base_url: str | None,
     quiet: bool,
 ) -> None:
     """Submit a face photo and a prompt (billed), wait for the video, download it.
 
-    Prints the written path on stdout. Inputs are checked before anything is sent.
+    Prints the written path (or, with --json, the result) on stdout. Inputs and --out are
+    checked before anything is sent; an existing --out is replaced only with --force.
     """
-    from minimax_video.images import MAX_IMAGE_BYTES
-
-    # One byte over the limit is enough for the image check to refuse it, with the real rule.
-    subject: Any = sys.stdin.buffer.read(MAX_IMAGE_BYTES + 1) if image == "-" else image
+    _STATE.command = "generate"
+    # The stream itself: the image check reads one byte over the limit, no more, and names it.
+    subject: Any = sys.stdin.buffer if image == "-" else image
     client = _client(api_key, base_url)
     options = _time_kwargs()
-    options.update(prompt_optimizer=prompt_optimizer, callback_url=callback_url)
+    options.update(
+        prompt_optimizer=prompt_optimizer,
+        callback_url=callback_url,
+        overwrite=force,
+        verify_image_url=verify_image_url,
+    )
     if timeout is not None:
         options["timeout"] = timeout
     if poll_interval is not None:
         options["poll_interval"] = poll_interval
     with client:
-        path = _generate(client, _Display(quiet), subject, prompt, out, **options)
-    click.echo(str(path))
+        result = _generate(client, _Display(quiet), subject, prompt, out, **options)
+    _print_result(result, as_json)
 
 
 @cli.command()
@@ -560,6 +661,8 @@ def status(
 
     Exits 0 whatever the state: the query itself worked.
     """
+    _STATE.command = "status"
+    _STATE.task_id = task_id
     client = _client(api_key, base_url)
     with client:
         current = client.status(task_id)
@@ -567,6 +670,8 @@ def status(
         import json
 
         fields = {
+            "ok": True,
+            "exit_code": EXIT_OK,
             "task_id": current.task_id,
             "status": current.state.value,
             "raw_status": current.raw_status,
@@ -594,19 +699,36 @@ def status(
     callback=_out_path,
     help="MP4 file or folder (default: FILE_ID.mp4 here).",
 )
+@_force_option
+@_json_option
 @_api_options
 def download(
-    file_id: str, out: str, api_key: str | None, base_url: str | None, quiet: bool
+    file_id: str,
+    out: str,
+    force: bool,
+    as_json: bool,
+    api_key: str | None,
+    base_url: str | None,
+    quiet: bool,
 ) -> None:
-    """Download a finished video by file id (a fresh link is fetched if the old one expired)."""
+    """Download a finished video by file id (a fresh link is fetched if the old one expired).
+
+    An existing --out file is replaced only with --force.
+    """
     from minimax_video.ids import file_id_for_retrieve
 
+    _STATE.command = "download"
     canonical = file_id_for_retrieve(file_id)  # InputError (exit 2) before any network call
+    _STATE.file_id = str(canonical)
     client = _client(api_key, base_url)
     with client, _Display(quiet) as display:
-        path = client.download(canonical, out, on_progress=display.downloaded)
-    display.note(f"saved {path} ({_human_bytes(path.stat().st_size)})")
-    click.echo(str(path))
+        path = client.download(canonical, out, on_progress=display.downloaded, overwrite=force)
+    size = path.stat().st_size
+    display.note(f"saved {path} ({_human_bytes(size)})")
+    if as_json:
+        click.echo(json_ok(file_id=str(canonical), path=str(path), bytes=size))
+    else:
+        click.echo(str(path))
 
 
 def _stage_seconds(
@@ -743,7 +865,7 @@ def demo(out: str, image: str | None, prompt: str, save_image: Path | None, quie
     display = _Display(quiet)
     display.note("demo: embedded fake MiniMax, simulated clock, no API key, no network")
     with MiniMaxVideo(FAKE_API_KEY, base_url=fake.base_url, transport=fake.transport()) as client:
-        path = _generate(
+        result = _generate(
             client, display, subject, prompt, out, sleep=clock.advance, clock=clock.now
         )
-    click.echo(str(path))
+    click.echo(str(result.path))

@@ -212,10 +212,16 @@ class MiniMaxVideo(_Common):
         *,
         prompt_optimizer: bool | None = None,
         callback_url: str | None = None,
+        verify_image_url: bool = True,
     ) -> str:
-        """Create a (billed) generation task; returns its task id. Inputs are checked first."""
+        """Create a (billed) generation task; returns its task id. Inputs are checked first
+        (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
         flow = self._jobs.submit(
-            image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
+            image,
+            prompt,
+            prompt_optimizer=prompt_optimizer,
+            callback_url=callback_url,
+            verify_image_url=verify_image_url,
         )
         return self._run(flow)
 
@@ -255,12 +261,15 @@ class MiniMaxVideo(_Common):
         dest: str | os.PathLike[str],
         *,
         on_progress: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
-        `on_progress(done, total)` after each chunk; `total` is 0 when unknown.
+        `on_progress(done, total)` after each chunk; `total` is 0 when unknown. An existing
+        file is replaced only with `overwrite=True` (InputError otherwise, before fetching).
         """
-        return self._run(self._jobs.download(file_id, dest, on_progress=on_progress))
+        flow = self._jobs.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        return self._run(flow)
 
     def generate(
         self,
@@ -276,10 +285,17 @@ class MiniMaxVideo(_Common):
         on_submit: Callable[[str], None] | None = None,
         on_progress: Callable[[TaskStatus], None] | None = None,
         on_download: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
+        verify_image_url: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> GenerationResult:
-        """From a face image and a prompt to a video file: submit, wait, download."""
+        """From a face image and a prompt to a video file: submit, wait, download.
+
+        `out` is never replaced unless `overwrite=True` (and never if it is the input image or
+        not a regular file). A failure after the create carries the task id, the file id when
+        known and the resume command: `minimax_video.resume.resume_of(exc)`.
+        """
         flow = self._jobs.generate(
             image,
             prompt,
@@ -292,6 +308,8 @@ class MiniMaxVideo(_Common):
             on_submit=on_submit,
             on_progress=on_progress,
             on_download=on_download,
+            overwrite=overwrite,
+            verify_image_url=verify_image_url,
             clock=clock,
         )
         return self._run(flow, sleep)
@@ -421,10 +439,16 @@ class AsyncMiniMaxVideo(_Common):
         *,
         prompt_optimizer: bool | None = None,
         callback_url: str | None = None,
+        verify_image_url: bool = True,
     ) -> str:
-        """Create a (billed) generation task; returns its task id. Inputs are checked first."""
+        """Create a (billed) generation task; returns its task id. Inputs are checked first
+        (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
         flow = self._jobs.submit(
-            image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
+            image,
+            prompt,
+            prompt_optimizer=prompt_optimizer,
+            callback_url=callback_url,
+            verify_image_url=verify_image_url,
         )
         return await self._run(flow)
 
@@ -464,9 +488,14 @@ class AsyncMiniMaxVideo(_Common):
         dest: str | os.PathLike[str],
         *,
         on_progress: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
     ) -> Path:
-        """Download the video atomically to `dest` (a file, or a folder); returns the path."""
-        return await self._run(self._jobs.download(file_id, dest, on_progress=on_progress))
+        """Download the video atomically to `dest` (a file, or a folder); returns the path.
+
+        An existing file is replaced only with `overwrite=True`.
+        """
+        flow = self._jobs.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        return await self._run(flow)
 
     async def generate(
         self,
@@ -482,10 +511,17 @@ class AsyncMiniMaxVideo(_Common):
         on_submit: Callable[[str], None] | None = None,
         on_progress: Callable[[TaskStatus], None] | None = None,
         on_download: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
+        verify_image_url: bool = True,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> GenerationResult:
-        """From a face image and a prompt to a video file: submit, wait, download."""
+        """From a face image and a prompt to a video file: submit, wait, download.
+
+        `out` is never replaced unless `overwrite=True` (and never if it is the input image or
+        not a regular file). A failure after the create carries the task id, the file id when
+        known and the resume command: `minimax_video.resume.resume_of(exc)`.
+        """
         flow = self._jobs.generate(
             image,
             prompt,
@@ -498,6 +534,8 @@ class AsyncMiniMaxVideo(_Common):
             on_submit=on_submit,
             on_progress=on_progress,
             on_download=on_download,
+            overwrite=overwrite,
+            verify_image_url=verify_image_url,
             clock=clock,
         )
         return await self._run(flow, sleep)

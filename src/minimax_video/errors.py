@@ -230,3 +230,15 @@ class IncompleteDownloadError(DownloadError):
 
 class DownloadURLExpiredError(DownloadError):
     """The CDN refused the download URL (403/404/410): it is valid for one hour only."""
+
+
+# Added for output safety (issue 11). Subclasses only, as above.
+
+
+class OutputFileError(DownloadError):
+    """The video could not be written where asked (disk full, no permission, a file that
+    appeared meanwhile). The task and its file remain at MiniMax: download them again."""
+
+    def __init__(self, message: str, *, path: str | None = None, **kwargs: Any) -> None:
+        self.path = path
+        super().__init__(message, **kwargs)

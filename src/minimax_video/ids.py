@@ -24,7 +24,9 @@ def file_id_for_retrieve(file_id: str | int) -> int:
         value = int(file_id.strip())
     else:
         raise InputError(f"file_id must be a decimal id, got {file_id!r}")
-    if not 0 < value <= _INT64_MAX:
+    if value <= 0:
+        raise InputError(f"file_id must be a positive decimal id, got {value}")
+    if value > _INT64_MAX:
         raise InputError(f"file_id {value} is outside the int64 range retrieve accepts")
     return value
 

@@ -20,10 +20,10 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Generic, TypeAlias, TypeVar, cast
+from typing import IO, Any, Generic, Protocol, TypeAlias, TypeVar, cast
 
 import httpx
 from minimax_client.api.files import retrieve_file
@@ -46,6 +46,7 @@ from minimax_video.errors import (
     InputError,
     MalformedResponseError,
     MiniMaxError,
+    OutputFileError,
     RequestTimeoutError,
     ResponseValidationError,
     TaskFailedError,
@@ -62,6 +63,8 @@ from minimax_video.images import (
     check_prompt_optimizer,
     prepare_image,
 )
+from minimax_video.remote_images import RemoteImageSink, local_image_paths, remote_image_url
+from minimax_video.resume import Resume, attach
 from minimax_video.retry import (
     RetryPredicate,
     describe_failure,
@@ -70,6 +73,7 @@ from minimax_video.retry import (
     retry_read,
 )
 from minimax_video.status import TaskState, TaskStatus, parse_state
+from minimax_video.targets import check_folder, check_target, hold, place, remove_stale_parts
 
 logger = logging.getLogger("minimax_video")
 
@@ -159,8 +163,19 @@ class Fetch:
     """Stream `url` (without the API key) into `sink`, retried by `retry_on`; result: bytes."""
 
     url: str
-    sink: DownloadSink
+    sink: Sink
     retry_on: RetryPredicate = retry_read
+
+
+class Sink(Protocol):
+    """Where `Fetch` streams a body: `begin`, `write` per chunk, then `finish` (or, in the
+    async client, `flush` in a thread and `check`)."""
+
+    def begin(self, response: httpx.Response) -> None: ...
+    def write(self, chunk: bytes) -> None: ...
+    def finish(self) -> int: ...
+    def flush(self) -> None: ...
+    def check(self) -> int: ...
 
 
 Effect: TypeAlias = "ApiCall[Any] | Sleep | Fetch"
@@ -381,13 +396,27 @@ def _names_a_folder(dest: str | os.PathLike[str]) -> bool:
     return Path(text).is_dir() or text.endswith(("/", os.sep))
 
 
+def names_a_folder(dest: str | os.PathLike[str]) -> bool:
+    """Whether `dest` is a folder to put `<file_id>.mp4` in (public alias for the CLI)."""
+    return _names_a_folder(dest)
+
+
 def resolve_target(dest: str | os.PathLike[str], file_id: int, filename: str | None) -> Path:
-    """`dest`, or `<dest>/<file_id><suffix>` when `dest` names a folder; parents created."""
+    """`dest`, or `<dest>/<file_id><suffix>` when `dest` names a folder; parents created.
+
+    Only called once the video exists (after the retrieve): a refused run creates no folder.
+    """
+    target = target_path(dest, file_id, filename)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def target_path(dest: str | os.PathLike[str], file_id: int, filename: str | None) -> Path:
+    """`dest`, or `<dest>/<file_id><suffix>` when `dest` names a folder; creates nothing."""
     target = Path(dest)
     if _names_a_folder(dest):
         suffix = Path(filename).suffix if filename else ""
         target = target / f"{file_id}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else '.mp4'}"
-    target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
 
@@ -403,20 +432,33 @@ def check_writable(dest: str | os.PathLike[str]) -> None:
         raise InputError(f"folder {folder} is not writable")
 
 
-def _new_temp_file(target: Path) -> Path:
-    """An empty, new `.<name>.<random>.part` beside `target`.
+def _new_temp_file(target: Path) -> tuple[Path, IO[bytes]]:
+    """An empty, new `.<name>.<random>.part` beside `target`, and a handle that holds its lock.
 
-    Not `tempfile.mkstemp`: its 0600 mode would survive the rename, and the video should get
-    the permissions any new file gets (the umask).
+    Stale `.part` files of the same target (from a killed run: nobody holds their lock) go
+    first. Not `tempfile.mkstemp`: its 0600 mode would survive the rename, and the video should
+    get the permissions any new file gets (the umask).
     """
+    for stale in remove_stale_parts(target):
+        logger.info("removed %s, left by an earlier run that was stopped", stale)
     for _ in range(100):
         path = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
         try:
-            path.open("xb").close()
+            handle = path.open("xb")
         except FileExistsError:
             continue
-        return path
+        hold(handle)
+        return path, handle
     raise FileExistsError(f"no free temporary name beside {target}")
+
+
+def _write_failed(exc: OSError, target: Path) -> OutputFileError:
+    """A failure of the local disk (full, read-only, no permission) while saving the video."""
+    return OutputFileError(
+        f"could not write the video to {target}: {exc.strerror or exc}",
+        operation=OP_DOWNLOAD,
+        path=str(target),
+    )
 
 
 class DownloadSink:
@@ -431,9 +473,15 @@ class DownloadSink:
         self,
         target: Path,
         on_progress: Callable[[int, int], None] | None = None,
+        *,
+        overwrite: bool = True,
     ) -> None:
         self.target = target
-        self.tmp = _new_temp_file(target)
+        self.overwrite = overwrite
+        try:
+            self.tmp, self._lock = _new_temp_file(target)
+        except OSError as exc:
+            raise _write_failed(exc, target) from None
         self.expected: int | None = None
         self.written = 0
         self.total = 0
@@ -456,7 +504,10 @@ class DownloadSink:
                 f"the download answered HTTP {status}", status_code=status, **where
             )
         self._close()
-        self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed in finish/discard
+        try:
+            self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed in finish/discard
+        except OSError as exc:
+            raise _write_failed(exc, self.target) from None
         self.written = 0
         length = response.headers.get("Content-Length")
         encoded = response.headers.get("Content-Encoding", "identity") != "identity"
@@ -466,7 +517,10 @@ class DownloadSink:
 
     def write(self, chunk: bytes) -> None:
         assert self._file is not None, "begin() first"
-        self._file.write(chunk)
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            raise _write_failed(exc, self.target) from None
         self.written += len(chunk)
         self._report()
 
@@ -481,13 +535,19 @@ class DownloadSink:
         The async client runs it in a thread, then calls `check` on the loop.
         """
         assert self._file is not None, "begin() first"
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise _write_failed(exc, self.target) from None
 
     def check(self) -> int:
         """Close the flushed file and check the byte count; raises IncompleteDownloadError."""
         assert self._file is not None, "begin() first"
-        self._close()
+        try:
+            self._close()
+        except OSError as exc:  # a buffered write that failed only now
+            raise _write_failed(exc, self.target) from None
         announced = self.expected if self.expected is not None else self._content_length
         if self.written == 0 or (announced is not None and self.written != announced):
             expected = f"{announced}" if announced is not None else "a non-empty file"
@@ -502,20 +562,32 @@ class DownloadSink:
         return self.written
 
     def commit(self) -> Path:
-        os.replace(self.tmp, self.target)
+        """Rename into place; without `overwrite`, never over a file that appeared meanwhile."""
+        try:
+            place(self.tmp, self.target, overwrite=self.overwrite)
+        except OutputFileError:
+            raise
+        except InputError as exc:  # the target became a link, a FIFO... while downloading
+            raise OutputFileError(
+                exc.message, operation=OP_DOWNLOAD, path=str(self.target)
+            ) from None
+        except OSError as exc:
+            raise _write_failed(exc, self.target) from None
         self.committed = True
         return self.target
 
     def discard(self) -> None:
-        self._close()
+        with contextlib.suppress(OSError):  # closing a file that failed to write: it goes anyway
+            self._close()
         if not self.committed:
             with contextlib.suppress(FileNotFoundError):
                 self.tmp.unlink()
+        self._lock.close()
 
     def _close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            file.close()
 
     def _report(self) -> None:
         if self._on_progress is not None:
@@ -643,13 +715,37 @@ class Jobs:
         *,
         prompt_optimizer: bool | None = None,
         callback_url: str | None = None,
+        verify_image_url: bool = True,
     ) -> Flow[str]:
         call = self.create_call(
             image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
         )
+        if verify_image_url:
+            yield from self.check_remote_image(image)
         task_id = yield from _call(call)
         logger.info("submitted task %s", task_id)
         return task_id
+
+    def check_remote_image(self, image: ImageSource) -> Flow[None]:
+        """For an http(s) image: fetch it (20 MB cap) and check it by content; else nothing.
+
+        It is still sent as the URL. A 4xx, a bad image or a fetch that fails after the retries
+        is an InputError: the billed create is never sent for an image MiniMax cannot use.
+        """
+        url = remote_image_url(image)
+        if url is None:
+            return
+        sink = RemoteImageSink(url)
+        try:
+            yield Fetch(url, sink)
+        except InputError:
+            raise
+        except MiniMaxError as exc:
+            raise InputError(
+                f"image {sink.source}: could not fetch it to check it ({exc.message}); "
+                "nothing was sent (skip this check with verify_image_url=False)"
+            ) from None
+        sink.verify()
 
     def status(self, task_id: str) -> Flow[TaskStatus]:
         return _call(self.query_call(task_id))
@@ -736,10 +832,26 @@ class Jobs:
         dest: str | os.PathLike[str],
         *,
         on_progress: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
+        protect: Sequence[Path] = (),
     ) -> Flow[Path]:
-        """Retrieve, stream to a temp file, check, rename; re-retrieve once on an expired URL."""
+        """Retrieve, stream to a temp file, check, rename; re-retrieve once on an expired URL.
+
+        An existing file is replaced only with `overwrite`, and never if it is not a regular
+        file or is one of `protect` (InputError, before anything is fetched).
+        """
+        if _names_a_folder(dest):
+            check_folder(Path(dest))
+        else:
+            check_target(dest, overwrite=overwrite, protect=protect)
         info = yield from self.retrieve(file_id)
-        sink = DownloadSink(resolve_target(dest, info.file_id, info.filename), on_progress)
+        target = target_path(dest, info.file_id, info.filename)
+        check_target(target, overwrite=overwrite, protect=protect)
+        try:
+            target = resolve_target(dest, info.file_id, info.filename)
+        except OSError as exc:
+            raise _write_failed(exc, target) from None
+        sink = DownloadSink(target, on_progress, overwrite=overwrite)
         try:
             refreshed = False
             while True:
@@ -748,6 +860,8 @@ class Jobs:
                 for url in info.urls():
                     try:
                         yield Fetch(url, sink)
+                    except OutputFileError:
+                        raise  # the disk, not the network: another URL cannot help
                     except MiniMaxError as exc:
                         logger.info("download of file %s failed: %s", info.file_id, exc)
                         failures.append(exc)
@@ -785,9 +899,17 @@ class Jobs:
         on_submit: Callable[[str], None] | None = None,
         on_progress: Callable[[TaskStatus], None] | None = None,
         on_download: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
+        verify_image_url: bool = True,
         clock: Callable[[], float],
     ) -> Flow[GenerationResult]:
-        """submit -> wait -> download. Everything checkable is checked before the billed call."""
+        """submit -> wait -> download. Everything checkable is checked before the billed call.
+
+        That includes the output (an existing file only with `overwrite`, never the input image
+        or a non-regular file) and an http(s) image (fetched and checked by content unless
+        `verify_image_url=False`). Any failure after the create carries the task id, the file
+        id when known, and the command that resumes (`minimax_video.resume.resume_of`).
+        """
         # Everything `wait` will check is checked here, before the billed create.
         _check_seconds(timeout, "timeout")
         _check_seconds(poll_interval, "poll_interval")
@@ -795,21 +917,42 @@ class Jobs:
         create = self.create_call(
             image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
         )
-        check_writable(out)
+        protect = local_image_paths(image)
+        if _names_a_folder(out):
+            check_folder(Path(out))
+        else:
+            check_target(out, overwrite=overwrite, protect=protect)
+        if verify_image_url:
+            yield from self.check_remote_image(image)
         task_id = yield from _call(create)
         logger.info("submitted task %s", task_id)
-        if on_submit is not None:
-            on_submit(task_id)
-        status = yield from self.wait(
-            task_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            on_progress=on_progress,
-            clock=clock,
-        )
-        assert status.file_id is not None  # parse_query guarantees it on Success
-        path = yield from self.download(status.file_id, out, on_progress=on_download)
+        resume = Resume(task_id, None, os.fspath(out), overwrite)
+        try:
+            if on_submit is not None:
+                on_submit(task_id)
+            status = yield from self.wait(
+                task_id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+                on_progress=on_progress,
+                clock=clock,
+            )
+            assert status.file_id is not None  # parse_query guarantees it on Success
+            resume = resume.with_file(status.file_id)
+            try:
+                path = yield from self.download(
+                    status.file_id,
+                    out,
+                    on_progress=on_download,
+                    overwrite=overwrite,
+                    protect=protect,
+                )
+            except InputError as exc:  # the target checks, now with the final name: not exit 2
+                raise OutputFileError(exc.message, operation=OP_DOWNLOAD) from None
+        except BaseException as exc:  # errors, ^C, signals, cancellation: never lose the ids
+            attach(exc, resume)
+            raise
         return GenerationResult(
             path=path,
             task_id=task_id,

@@ -734,17 +734,21 @@ def download(
 def _stage_seconds(
     ctx: click.Context, param: click.Parameter, value: str
 ) -> tuple[float, float, float]:
+    from minimax_video.fake.entry import parse_stage_seconds
+
     try:
-        parts = tuple(float(part) for part in value.split(","))
-    except ValueError:
-        parts = ()
-    if len(parts) != 3 or any(not 0 <= p < 86400 for p in parts):
-        raise click.BadParameter("give three seconds, e.g. 2,2,5 (Preparing,Queueing,Processing)")
-    return parts[0], parts[1], parts[2]
+        return parse_stage_seconds(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @cli.command("fake-server")
 @click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
+@click.option(
+    "--allow-non-loopback",
+    is_flag=True,
+    help="Allow another --host (anyone who reaches it can use the published key).",
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -766,28 +770,27 @@ def _stage_seconds(
     help="Fault injection, e.g. 'seed=7,rate_limit=0.2,task_fail=0.1' (see minimax_video.fake).",
 )
 def fake_server(
-    host: str, port: int, stage_seconds: tuple[float, float, float], faults: str | None
+    host: str,
+    allow_non_loopback: bool,
+    port: int,
+    stage_seconds: tuple[float, float, float],
+    faults: str | None,
 ) -> None:
     """Run the fake MiniMax on loopback (no key, no bill), until Ctrl-C.
 
     Point the CLI or your code at it with MINIMAX_BASE_URL and the fake's published key.
     """
-    import ipaddress
+    from minimax_video.fake.entry import check_host, parse_faults
 
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise click.BadParameter(
-            "the fake accepts a published key: bind it to a loopback address only",
-            param_hint="--host",
-        )
+        check_host(host, allow_non_loopback)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--host") from None
     from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, Faults, running_server
 
     try:
-        fault_plan = Faults.parse(faults) if faults else Faults()
-    except (TypeError, ValueError) as exc:
+        fault_plan = parse_faults(faults) if faults else Faults()
+    except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from None
     fake = FakeMiniMax(stage_seconds=stage_seconds, faults=fault_plan)
     try:

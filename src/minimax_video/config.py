@@ -85,9 +85,28 @@ def resolve_base_url(base_url: str | None) -> str:
     """The argument, else MINIMAX_BASE_URL, else the global host; must be http(s) with a host."""
     url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).strip().rstrip("/")
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        # Never echoed: the user info is a credential, and httpx would log it with every request.
+        raise ConfigurationError(
+            "base URL must not carry credentials (user:password@host): the API key goes in "
+            f"MINIMAX_API_KEY; got {_without_userinfo(url)!r}"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base URL must be http(s)://host[:port], got {url!r}")
+        raise ConfigurationError(
+            f"base URL must be http(s)://host[:port], got {_without_userinfo(url)!r}"
+        )
     return url
+
+
+def _without_userinfo(url: str) -> str:
+    """`url` for messages: anything before an `@` in the authority shown as `***`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{tail}"
 
 
 def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:

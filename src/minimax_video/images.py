@@ -190,7 +190,16 @@ def check_image_bytes(data: bytes, source: str) -> PreparedImage:
     digest = hashlib.sha256(data).digest()
     checked = _CHECKED.get(digest)
     if checked is None:
-        fmt, width, height, decoded = _check_content(data, source)
+        try:
+            fmt, width, height, decoded = _check_content(data, source)
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a decoder's own error (truncated header...)
+            # Pillow raises OSError, SyntaxError, struct.error... for broken files: nothing but
+            # an InputError naming the file may leave the image checks.
+            detail = str(exc) or type(exc).__name__
+            rule = "image data must be complete and decodable"
+            raise _fail(source, rule, detail) from None
         checked = (fmt, width, height)
         _CHECKED.put(digest, checked)
         if decoded >= _TRIM_AFTER_DECODED_BYTES:  # the decoded image is gone by now
@@ -250,6 +259,8 @@ def _check_content(data: bytes, source: str) -> tuple[str, int, int, int]:
             raise _fail(
                 source, f"content must be a {_ACCEPTED} image", "not a recognised image"
             ) from None
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:  # a truncated header
+            raise _fail(source, "image data must be complete and decodable", str(exc)) from None
     with img:
         fmt = img.format or "unknown"
         if fmt not in MIME_BY_FORMAT:

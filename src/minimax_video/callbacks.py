@@ -16,6 +16,10 @@ What the receiver answers (it never raises, and never answers 5xx because of wha
   `{"status": "unconfirmed"}` (the reason is in `result.error` and the log, not the answer).
 - terminal update whose confirmation failed transiently (network, 5xx, rate limit): 503, same
   body, plus `Retry-After`: the input was fine and a redelivery can succeed.
+- terminal update for a task confirmed moments ago (`ConfirmationGate`): the recent answer is
+  reused. A finished task gives the same result again; a task that was still running (or whose
+  check failed) gets 503 + `Retry-After` and no new query, so a flood of forged POSTs costs at
+  most one query per task per window, and a genuine update is redelivered, not lost.
 
 Malformed input gets a 4xx rather than a 200: a retry of the same bytes cannot succeed either, and
 a 4xx makes the mistake visible in the sender's logs. The ASGI app confirms inline (before
@@ -25,15 +29,19 @@ documented deadline, and it never waits on anything.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import inspect
 import json
 import logging
 import math
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from minimax_video.errors import MiniMaxError
 from minimax_video.ids import file_id_as_string
@@ -50,6 +58,8 @@ MAX_BODY_BYTES = 64 * 1024
 """A real callback is a few hundred bytes; anything far larger is refused unread."""
 
 RETRY_AFTER_SECONDS = 30
+CONFIRM_WINDOW_SECONDS = 10.0
+"""A task is confirmed with the query API at most once in this many seconds."""
 _TASK_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 Confirm = Callable[[str], TaskStatus]
@@ -217,20 +227,162 @@ def _unconfirmed(update: _Update, exc: BaseException) -> CallbackResult:
     )
 
 
+Outcome = TaskStatus | Exception
+
+
+class ConfirmationGate:
+    """At most one query per task id per `window` seconds, however many callbacks claim it.
+
+    Concurrent claims for one task share the query in flight; later ones within the window reuse
+    its outcome. Remembers at most `max_tasks` task ids (oldest forgotten first). Thread-safe,
+    and usable from several event loops: in-flight sharing is per loop or per thread.
+    """
+
+    def __init__(
+        self,
+        window: float = CONFIRM_WINDOW_SECONDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_tasks: int = 4096,
+    ) -> None:
+        self.window = window
+        self._clock = clock
+        self._max = max_tasks
+        self._recent: OrderedDict[str, tuple[float, Outcome]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._threads: dict[str, threading.Event] = {}
+        self._tasks: dict[tuple[int, str], asyncio.Future[Outcome]] = {}
+
+    def recent(self, task_id: str) -> Outcome | None:
+        with self._lock:
+            found = self._recent.get(task_id)
+            if found is None:
+                return None
+            if self._clock() - found[0] >= self.window:
+                del self._recent[task_id]
+                return None
+            return found[1]
+
+    def _remember(self, task_id: str, outcome: Outcome) -> None:
+        with self._lock:
+            self._recent[task_id] = (self._clock(), outcome)
+            self._recent.move_to_end(task_id)
+            while len(self._recent) > self._max:
+                self._recent.popitem(last=False)
+
+    def confirm(self, task_id: str, confirm: Confirm) -> tuple[Outcome, bool]:
+        """(outcome, fresh): fresh is True when this call asked the query API itself."""
+        while True:
+            found = self.recent(task_id)
+            if found is not None:
+                return found, False
+            with self._lock:
+                waiting = self._threads.get(task_id)
+                if waiting is None:
+                    done = self._threads[task_id] = threading.Event()
+                    break
+            waiting.wait()
+        try:
+            try:
+                outcome: Outcome = confirm(task_id)
+            except Exception as exc:  # noqa: BLE001 - remembered as the outcome
+                outcome = exc
+            self._remember(task_id, outcome)
+        finally:  # also on ^C: whoever waits asks again rather than hanging
+            with self._lock:
+                del self._threads[task_id]
+            done.set()
+        return outcome, True
+
+    async def confirm_async(self, task_id: str, confirm: AsyncConfirm) -> tuple[Outcome, bool]:
+        """`confirm` for the async receiver: claims arriving together share one query."""
+        key = (id(asyncio.get_running_loop()), task_id)
+        while True:
+            found = self.recent(task_id)
+            if found is not None:
+                return found, False
+            pending = self._tasks.get(key)
+            if pending is None:
+                break
+            await asyncio.wait({pending})  # never raises for the pending query's own fate
+            if not pending.cancelled():
+                return pending.result(), False
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._tasks[key] = future
+        try:
+            try:
+                outcome: Outcome = await _call_confirm(confirm, task_id)
+            except Exception as exc:  # noqa: BLE001 - remembered as the outcome
+                outcome = exc
+            self._remember(task_id, outcome)
+            future.set_result(outcome)
+        finally:  # cancelled: whoever waits asks again
+            del self._tasks[key]
+            if not future.done():
+                future.cancel()
+        return outcome, True
+
+
+async def _call_confirm(confirm: AsyncConfirm, task_id: str) -> TaskStatus:
+    if inspect.iscoroutinefunction(confirm):
+        confirmed: TaskStatus = await confirm(task_id)
+        return confirmed
+    from starlette.concurrency import run_in_threadpool
+
+    outcome: Any = await run_in_threadpool(confirm, task_id)
+    return cast(TaskStatus, await outcome if inspect.isawaitable(outcome) else outcome)
+
+
+def _checked_recently(update: _Update, outcome: Outcome, window: float) -> CallbackResult:
+    """A repeated claim within the window, for a task that was not finished (or not checkable)
+    moments ago: no new query; ask the sender to redeliver after the window."""
+    seen = outcome.raw_status if isinstance(outcome, TaskStatus) else type(outcome).__name__
+    error = f"confirmed moments ago ({seen}); not asked again within {window:g} s"
+    logger.info("task %s: %s", update.reported.task_id, error)
+    return CallbackResult(
+        CallbackKind.UPDATE,
+        503,
+        {"status": "unconfirmed"},
+        reported=update.reported,
+        status=None,
+        error=error,
+        reported_code=update.reported_code,
+        headers={"Retry-After": str(max(1, math.ceil(window)))},
+    )
+
+
+def _decide(update: _Update, outcome: Outcome, fresh: bool, window: float) -> CallbackResult:
+    if isinstance(outcome, TaskStatus):
+        if fresh or outcome.state.done:  # a finished task stays finished: reuse the answer
+            return _confirmed(update, outcome)
+        return _checked_recently(update, outcome, window)
+    if fresh:
+        return _unconfirmed(update, outcome)
+    return _checked_recently(update, outcome, window)
+
+
 def handle_callback(
-    body: bytes, confirm: Confirm, *, max_body_bytes: int = MAX_BODY_BYTES
+    body: bytes,
+    confirm: Confirm,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    gate: ConfirmationGate | None = None,
 ) -> CallbackResult:
     """Classify one callback body; confirm terminal claims with `confirm(task_id)`.
 
     Never raises. Answer the sender with `result.http_status` and `result.response` (and
     `result.headers`); act on `result.status`, and treat the task as finished only if
-    `result.done`.
+    `result.done`. Pass one long-lived `gate` so forged floods cost one query per task per
+    window (`callback_app` does).
     """
     parsed = _parse(body, max_body_bytes)
     if isinstance(parsed, CallbackResult):
         return parsed
     if not parsed.reported.state.done:
         return _accepted(parsed)
+    if gate is not None:
+        outcome, fresh = gate.confirm(parsed.reported.task_id, confirm)
+        return _decide(parsed, outcome, fresh, gate.window)
     try:
         confirmed = confirm(parsed.reported.task_id)
     except Exception as exc:  # noqa: BLE001 - any failure means "not confirmed", never a crash
@@ -239,7 +391,11 @@ def handle_callback(
 
 
 async def handle_callback_async(
-    body: bytes, confirm: AsyncConfirm, *, max_body_bytes: int = MAX_BODY_BYTES
+    body: bytes,
+    confirm: AsyncConfirm,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    gate: ConfirmationGate | None = None,
 ) -> CallbackResult:
     """`handle_callback` for an async `confirm` (e.g. `AsyncMiniMaxVideo.status`).
 
@@ -250,14 +406,11 @@ async def handle_callback_async(
         return parsed
     if not parsed.reported.state.done:
         return _accepted(parsed)
+    if gate is not None:
+        outcome, fresh = await gate.confirm_async(parsed.reported.task_id, confirm)
+        return _decide(parsed, outcome, fresh, gate.window)
     try:
-        if inspect.iscoroutinefunction(confirm):
-            confirmed = await confirm(parsed.reported.task_id)
-        else:
-            from starlette.concurrency import run_in_threadpool
-
-            outcome: Any = await run_in_threadpool(confirm, parsed.reported.task_id)
-            confirmed = await outcome if inspect.isawaitable(outcome) else outcome
+        confirmed = await _call_confirm(confirm, parsed.reported.task_id)
     except Exception as exc:  # noqa: BLE001 - any failure means "not confirmed", never a crash
         return _unconfirmed(parsed, exc)
     return _confirmed(parsed, confirmed)
@@ -284,6 +437,7 @@ def callback_app(
     *,
     path: str = "/",
     max_body_bytes: int = MAX_BODY_BYTES,
+    confirm_window: float = CONFIRM_WINDOW_SECONDS,
 ) -> Starlette:
     """An ASGI app (Starlette) that receives callbacks on POST `path`.
 
@@ -291,19 +445,24 @@ def callback_app(
     challenge or a rejected body; check `result.done` / `result.succeeded` before acting on a
     finished task. If `on_update` raises, the app logs it and answers 500 so a redelivering
     sender can try again: that is the one 5xx, and it is about your handler, not the input.
-    Mount it in a larger app with `Mount("/minimax", app=callback_app(...))`.
+    Mount it in a larger app with `Mount("/minimax", app=callback_app(...))`. A task is
+    confirmed at most once per `confirm_window` seconds (see `ConfirmationGate`).
     """
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    gate = ConfirmationGate(confirm_window)
+
     async def receive(request: Request) -> Response:
         body = await _read_capped(request, max_body_bytes)
         if body is None:
             result = _rejected(413, f"body exceeds {max_body_bytes} bytes")
         else:
-            result = await handle_callback_async(body, confirm, max_body_bytes=max_body_bytes)
+            result = await handle_callback_async(
+                body, confirm, max_body_bytes=max_body_bytes, gate=gate
+            )
         if result.kind is CallbackKind.UPDATE and on_update is not None:
             try:
                 if inspect.iscoroutinefunction(on_update):

@@ -133,7 +133,7 @@ def json_error(exc: BaseException, code: int, message: str, state: RunState) -> 
         "task_id": task_id,
         "file_id": resume.file_id if resume else state.file_id,
         "path": state.path,
-        "task_may_exist": task_id is not None or create_outcome_unknown(exc),
+        "task_may_exist": bool(resume and resume.task_id) or create_outcome_unknown(exc),
         "resume": resume.command() if resume and resume.task_id else None,
         "error": error,
     }

@@ -10,12 +10,13 @@ import httpx
 import pytest
 
 from minimax_video import InputError
+from minimax_video.cli import EXIT_AUTH, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
 from minimax_video.errors import OutputFileError
 from minimax_video.fake import Faults
 from minimax_video.resume import resume_of
 from minimax_video.targets import check_target
 from tests.client_support import MODES, Mode, call, close, new_client, new_fake, sleeper
-from tests.test_cli import EXIT_AUTH, EXIT_NETWORK, EXIT_OK, EXIT_USAGE, Env, make_env, png
+from tests.test_cli import Env, make_env, png
 
 
 @pytest.fixture
@@ -32,7 +33,8 @@ def test_an_existing_out_is_kept_without_force_and_nothing_is_billed(env: Env) -
     keep.write_bytes(b"my holiday video")
     result = env.run("generate", "--image", env.image(), "--out", str(keep))
     assert result.exit_code == EXIT_USAGE, result.output
-    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert "already exists" in result.stderr
+    assert "--force" in result.stderr
     assert keep.read_bytes() == b"my holiday video"
     assert env.fake.tasks == {}
 
@@ -65,7 +67,8 @@ def test_a_fifo_or_a_symlink_is_refused_before_the_create(env: Env, force: list[
         assert result.exit_code == EXIT_USAGE, result.output
         assert kind in result.stderr
     assert fifo.is_fifo()
-    assert link.is_symlink() and precious.read_text() == "do not touch"
+    assert link.is_symlink()
+    assert precious.read_text() == "do not touch"
     assert env.fake.tasks == {}
 
 
@@ -142,7 +145,8 @@ async def test_generate_never_replaces_a_file_that_appears_while_it_runs(
     assert target.read_bytes() == b"written meanwhile by another program"
     resume = resume_of(caught.value)
     (task_id,) = fake.tasks
-    assert resume is not None and resume.task_id == task_id
+    assert resume is not None
+    assert resume.task_id == task_id
     assert resume.file_id == str(fake.tasks[task_id].file_id)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]  # no .part left
 

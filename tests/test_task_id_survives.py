@@ -10,19 +10,18 @@ from pathlib import Path
 import pytest
 
 from minimax_video import MiniMaxError
-from minimax_video.fake import Faults
-from minimax_video.resume import resume_of
-from tests.client_support import MODES, Mode, call, close, new_client, new_fake, sleeper
-from tests.test_cli import (
+from minimax_video.cli import (
     EXIT_INTERRUPTED,
     EXIT_NETWORK,
     EXIT_OK,
     EXIT_QUOTA,
     EXIT_TIMEOUT,
     EXIT_USAGE,
-    make_env,
-    png,
 )
+from minimax_video.fake import Faults
+from minimax_video.resume import resume_of
+from tests.client_support import MODES, Mode, call, close, new_client, new_fake, sleeper
+from tests.test_cli import make_env, png
 
 RETRIEVE_FAILS = Faults(seed=1, server_error=1.0, operations=frozenset({"retrieveFile"}))
 CREATE_GARBLED = Faults(malformed_json=1.0, operations=frozenset({"videoGeneration"}))
@@ -111,7 +110,8 @@ def test_generate_json_gives_ids_path_and_exit_code(
     assert result.exit_code == EXIT_OK, result.output
     shown = json.loads(result.stdout)
     (task_id,) = env.fake.tasks
-    assert shown["ok"] is True and shown["exit_code"] == EXIT_OK
+    assert shown["ok"] is True
+    assert shown["exit_code"] == EXIT_OK
     assert shown["task_id"] == task_id
     assert shown["file_id"] == str(env.fake.tasks[task_id].file_id)
     assert shown["path"] == str(out)
@@ -139,7 +139,8 @@ def test_json_errors_carry_the_ids_and_the_exit_code(
     shown = json.loads(result.stdout)
     (task_id,) = env.fake.tasks
     file_id = str(env.fake.tasks[task_id].file_id)
-    assert shown["ok"] is False and shown["exit_code"] == EXIT_NETWORK
+    assert shown["ok"] is False
+    assert shown["exit_code"] == EXIT_NETWORK
     assert (shown["task_id"], shown["file_id"]) == (task_id, file_id)
     assert shown["resume"] == f"minimax-video download {file_id} --out {out}"
     assert shown["error"]["operation"] == "retrieveFile"

@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 
-from minimax_video.callbacks import ConfirmationGate, callback_app, handle_callback
+from minimax_video.callbacks import callback_app, handle_callback
 from minimax_video.fake import ManualClock
 from tests.test_callbacks import TASK, Confirmer, update
 
@@ -27,6 +27,8 @@ async def test_the_app_confirms_a_task_once_however_many_forged_posts_arrive() -
 
 
 def test_a_running_task_is_not_asked_again_inside_the_window_and_the_sender_retries() -> None:
+    from minimax_video.callbacks import ConfirmationGate
+
     clock = ManualClock()
     gate = ConfirmationGate(10, clock=clock.now)
     confirm = Confirmer("Processing")

@@ -11,10 +11,7 @@ import pytest
 
 from minimax_video import InputError
 from minimax_video.cli import EXIT_AUTH, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
-from minimax_video.errors import OutputFileError
 from minimax_video.fake import Faults
-from minimax_video.resume import resume_of
-from minimax_video.targets import check_target
 from tests.client_support import MODES, Mode, call, close, new_client, new_fake, sleeper
 from tests.test_cli import Env, make_env, png
 
@@ -73,6 +70,8 @@ def test_a_fifo_or_a_symlink_is_refused_before_the_create(env: Env, force: list[
 
 
 def test_a_device_is_never_a_target(tmp_path: Path) -> None:
+    from minimax_video.targets import check_target
+
     for overwrite in (False, True):
         with pytest.raises(InputError, match="character device"):
             check_target("/dev/null", overwrite=overwrite)
@@ -129,6 +128,9 @@ def test_the_out_folder_is_not_created_when_the_key_is_refused(
 async def test_generate_never_replaces_a_file_that_appears_while_it_runs(
     mode: Mode, tmp_path: Path
 ) -> None:
+    from minimax_video.errors import OutputFileError
+    from minimax_video.resume import resume_of
+
     fake, clock = new_fake()
     target = tmp_path / "clip.mp4"
 

@@ -19,7 +19,6 @@ from minimax_video.cli import (
     EXIT_USAGE,
 )
 from minimax_video.fake import Faults
-from minimax_video.resume import resume_of
 from tests.client_support import MODES, Mode, call, close, new_client, new_fake, sleeper
 from tests.test_cli import make_env, png
 
@@ -165,6 +164,8 @@ def test_status_json_says_ok(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_library_errors_after_the_create_carry_the_ids(mode: Mode, tmp_path: Path) -> None:
+    from minimax_video.resume import resume_of
+
     fake, clock = new_fake(RETRIEVE_FAILS)
     client, _ = new_client(mode, fake)
     out = tmp_path / "clip.mp4"

@@ -40,6 +40,7 @@ __all__ = [
     "UnknownAPIError",
     "error_code",
     "error_for_code",
+    "json_integer",
     "check_answer",
     "transport_error",
     "with_context",
@@ -253,6 +254,16 @@ class UndocumentedStatusError(ResponseValidationError, HTTPStatusError):
     """
 
 
+def json_integer(name: str, value: object) -> int:
+    """`value` as a JSON Schema integer: an int, or a float without a fraction (1920.0 is an
+    integer to JSON Schema, and is returned as 1920); anything else is a wrong type."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if type(value) is int:
+        return value
+    raise ResponseValidationError.wrong_type(name, "integer", value)
+
+
 _JSON_NAMES = {
     str: "string",
     int: "integer",
@@ -330,6 +341,8 @@ def check_answer(response: httpx.Response, operation: str) -> dict[str, Any]:
         )
     base = body.get("base_resp")
     code = base.get("status_code") if isinstance(base, dict) else None
+    if type(code) is float and code.is_integer():
+        code = int(code)
     if type(code) is int and code != 0:
         message = base.get("status_msg") if isinstance(base, dict) else None
         text = _without_token(message, response) if isinstance(message, str) else None

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..errors import ResponseValidationError
+from ..errors import ResponseValidationError, json_integer
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BaseResp")
@@ -55,9 +55,7 @@ class BaseResp:
             raise ResponseValidationError.missing("status_code")
         _raw_status_code = d.pop("status_code")
         if type(_raw_status_code) is not int:
-            raise ResponseValidationError.wrong_type(
-                "status_code", "integer", _raw_status_code
-            )
+            _raw_status_code = json_integer("status_code", _raw_status_code)
         status_code = _raw_status_code
 
         _raw_status_msg = d.pop("status_msg", UNSET)

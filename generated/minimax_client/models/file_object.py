@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..errors import ResponseValidationError
+from ..errors import ResponseValidationError, json_integer
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FileObject")
@@ -73,19 +73,17 @@ class FileObject:
         d = dict(src_dict)
         _raw_file_id = d.pop("file_id", UNSET)
         if _raw_file_id is not UNSET and type(_raw_file_id) is not int:
-            raise ResponseValidationError.wrong_type("file_id", "integer", _raw_file_id)
+            _raw_file_id = json_integer("file_id", _raw_file_id)
         file_id = _raw_file_id
 
         _raw_bytes_ = d.pop("bytes", UNSET)
         if _raw_bytes_ is not UNSET and type(_raw_bytes_) is not int:
-            raise ResponseValidationError.wrong_type("bytes", "integer", _raw_bytes_)
+            _raw_bytes_ = json_integer("bytes", _raw_bytes_)
         bytes_ = _raw_bytes_
 
         _raw_created_at = d.pop("created_at", UNSET)
         if _raw_created_at is not UNSET and type(_raw_created_at) is not int:
-            raise ResponseValidationError.wrong_type(
-                "created_at", "integer", _raw_created_at
-            )
+            _raw_created_at = json_integer("created_at", _raw_created_at)
         created_at = _raw_created_at
 
         _raw_filename = d.pop("filename", UNSET)

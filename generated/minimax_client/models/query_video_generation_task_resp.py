@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..errors import ResponseValidationError
+from ..errors import ResponseValidationError, json_integer
 from ..models.video_process_status import VideoProcessStatus
 from ..types import UNSET, Unset
 
@@ -126,16 +126,12 @@ class QueryVideoGenerationTaskResp:
 
         _raw_video_width = d.pop("video_width", UNSET)
         if _raw_video_width is not UNSET and type(_raw_video_width) is not int:
-            raise ResponseValidationError.wrong_type(
-                "video_width", "integer", _raw_video_width
-            )
+            _raw_video_width = json_integer("video_width", _raw_video_width)
         video_width = _raw_video_width
 
         _raw_video_height = d.pop("video_height", UNSET)
         if _raw_video_height is not UNSET and type(_raw_video_height) is not int:
-            raise ResponseValidationError.wrong_type(
-                "video_height", "integer", _raw_video_height
-            )
+            _raw_video_height = json_integer("video_height", _raw_video_height)
         video_height = _raw_video_height
 
         query_video_generation_task_resp = cls(

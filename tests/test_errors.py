@@ -34,6 +34,7 @@ from minimax_video import (
     ServerSideError,
     TaskFailedError,
     TransportError,
+    UndocumentedStatusError,
     UnknownAPIError,
 )
 from minimax_video.fake import FAKE_API_KEY, Faults
@@ -111,7 +112,7 @@ async def test_each_code_becomes_its_exception_with_context(
     [
         (b"<html>oops</html>", MalformedResponseError, "not JSON"),
         (b"[1, 2]", MalformedResponseError, "not an object"),
-        (b"{}", ResponseValidationError, "status_code"),
+        (b"{}", ResponseValidationError, "base_resp is required"),
         (b'{"base_resp": {"status_code": "0"}}', ResponseValidationError, "status_code"),
         (b'{"base_resp": {"status_code": true}}', ResponseValidationError, "status_code"),
         (b'{"base_resp": {"status_code": 0}}', ResponseValidationError, "may have been created"),
@@ -145,7 +146,8 @@ def test_query_answers_that_break_the_spec(answer: dict[str, Any], words: str) -
 @pytest.mark.parametrize(
     ("file", "words"),
     [
-        (None, "no file object"),
+        (None, r"\$\.file must be object, got null"),
+        ({"file_id": "5", "download_url": "https://x/v"}, r"\$\.file\.file_id must be integer"),
         ({"file_id": 5, "bytes": 10}, "no download_url"),
         ({"file_id": 5, "bytes": "10", "download_url": "https://x/v"}, "bytes"),
     ],
@@ -225,7 +227,7 @@ async def test_a_callback_url_that_fails_the_challenge_is_refused(mode: Mode) ->
 
 FAULT_MODES: list[tuple[str, dict[str, Any], type[MiniMaxError]]] = [
     ("rate_limit", {"rate_limit": 1.0}, RateLimitedError),
-    ("server_error", {"server_error": 1.0}, HTTPStatusError),
+    ("server_error", {"server_error": 1.0}, UndocumentedStatusError),
     ("slow", {"slow": 1.0, "slow_seconds": 90}, RequestTimeoutError),
     ("drop_before", {"drop_before": 1.0}, ConnectError),
     ("drop_after", {"drop_after": 1.0}, TransportError),
@@ -316,8 +318,7 @@ async def test_with_validate_a_gateway_5xx_is_still_retried(mode: Mode) -> None:
 
 
 def test_the_readme_error_table_matches_the_code() -> None:
-    from minimax_video.errors import error_class_for_code
-    from minimax_video.retry import RATE_LIMIT_RETRY_CODES, SERVER_RETRY_CODES
+    from minimax_video.errors import error_code
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     # The error table's rows start with a four-digit MiniMax code (the CLI's exit-code table
@@ -327,12 +328,13 @@ def test_the_readme_error_table_matches_the_code() -> None:
     table = {int(r[0]): (r[2].strip().strip("`"), r[3].strip()) for r in rows}
     assert sorted(table) == sorted(c for c in EXPECTED if c not in (1, 4242))
     for code, (name, retried) in table.items():
-        assert error_class_for_code(code).__name__ == name, code
+        assert error_code(code).error.__name__ == name, code
+        policy = error_code(code)
         expected = (
             "reads and create"
-            if code in RATE_LIMIT_RETRY_CODES
+            if policy.retried_on_create
             else "reads"
-            if code in SERVER_RETRY_CODES
+            if policy.retried_on_reads
             else "no"
         )
         assert retried == expected, code

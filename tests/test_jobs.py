@@ -289,8 +289,8 @@ async def test_wait_reads_every_casing(mode: Mode, statuses: list[str], final: T
 
     def handler(request: httpx.Request) -> httpx.Response:
         status = next(answers)
-        extra = {"file_id": 205258526306433} if status.lower() == "success" else {}
-        return _ok(task_id="77", status=status, **extra)  # file_id as an int, too
+        extra = {"file_id": "205258526306433"} if status.lower() == "success" else {}
+        return _ok(task_id="77", status=status, **extra)
 
     client = _mock(mode, handler)
     now = [0.0]

@@ -25,9 +25,9 @@ from minimax_video import (
     RetryPolicy,
     TransportError,
 )
-from minimax_video.errors import error_class_for_code
+from minimax_video.errors import error_code
 from minimax_video.fake import FAKE_API_KEY, Faults
-from minimax_video.retry import RATE_LIMIT_RETRY_CODES, SERVER_RETRY_CODES, retry_create
+from minimax_video.retry import retry_create
 from tests.client_support import (
     CREATE,
     FAST,
@@ -159,17 +159,17 @@ UNKNOWN = [9999]
 async def test_which_codes_are_retried_for_reads_and_for_the_create(mode: Mode, code: int) -> None:
     reads: list[int] = []
     client = _answering(code, reads, mode)
-    with pytest.raises(error_class_for_code(code)):
+    with pytest.raises(error_code(code).error):
         await call(client, "status", "123")
     creates: list[int] = []
     creator = _answering(code, creates, mode)
-    with pytest.raises(error_class_for_code(code)):
+    with pytest.raises(error_code(code).error):
         await call(creator, "submit", image_bytes())
     await close(client)
     await close(creator)
-    retried_read = code in RATE_LIMIT_RETRY_CODES or code in SERVER_RETRY_CODES
+    retried_read = error_code(code).retried_on_reads
     assert len(reads) == (FAST.attempts if retried_read else 1)
-    assert len(creates) == (FAST.attempts if code in RATE_LIMIT_RETRY_CODES else 1)
+    assert len(creates) == (FAST.attempts if error_code(code).retried_on_create else 1)
 
 
 @pytest.mark.parametrize(("status", "retried"), [(429, True), (500, False), (502, False)])
@@ -191,7 +191,7 @@ def test_http_status_on_create(status: int, retried: bool) -> None:
 
 
 def test_2056_usage_window_is_not_worth_a_quick_retry() -> None:
-    err = error_class_for_code(2056)("usage limit exceeded", code=2056)
+    err = error_code(2056).error("usage limit exceeded", code=2056)
     assert isinstance(err, RateLimitedError)
     assert not retry_create(err)
 

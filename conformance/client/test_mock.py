@@ -13,7 +13,12 @@ from minimax_client.api.video import query_video_generation_task, video_generati
 from minimax_client.models import FileObject, VideoGenerationReq
 
 from conformance.client._support import BASE, SAMPLE_BODY
-from minimax_video.errors import RequestValidationError
+from minimax_video.errors import (
+    InsufficientBalanceError,
+    RateLimitedError,
+    RequestValidationError,
+    UndocumentedStatusError,
+)
 from minimax_video.testing import mock_minimax
 from minimax_video.validation import SpecValidator
 
@@ -91,23 +96,26 @@ def test_scripted_answers_go_out_in_order_and_the_last_one_repeats() -> None:
             json={"base_resp": {"status_code": 1002, "status_msg": "rate limited"}},
         )
         client = _client()
-        first, second, third = (
-            query_video_generation_task.sync(client=client, task_id="t") for _ in range(3)
-        )
-    assert first is not None
+        first = query_video_generation_task.sync(client=client, task_id="t")
+        for _ in range(2):
+            with pytest.raises(RateLimitedError) as refused:
+                query_video_generation_task.sync(client=client, task_id="t")
+            assert refused.value.code == 1002
+        assert api.route("queryVideoGenerationTask").call_count == 3
     assert str(first.status) == "Processing"
-    assert second is not None
-    assert third is not None
-    assert second.base_resp.status_code == third.base_resp.status_code == 1002
 
 
 def test_raw_answers_are_served_as_given() -> None:
     with mock_minimax() as api:
         api.respond("retrieveFile", status_code=502, content="<html>Bad Gateway</html>")
-        response = retrieve_file.sync_detailed(client=_client(), file_id=1)
+        with _client() as client:
+            response = client.get_httpx_client().request(**retrieve_file.build_request(file_id=1))
+            with pytest.raises(UndocumentedStatusError) as caught:
+                retrieve_file.sync(client=client, file_id=1)
     assert response.status_code == 502
     assert response.content == b"<html>Bad Gateway</html>"
     assert response.headers["Trace-Id"].startswith("mock-trace-")
+    assert caught.value.status_code == 502
 
 
 def test_reset_forgets_answers_and_calls() -> None:
@@ -115,7 +123,8 @@ def test_reset_forgets_answers_and_calls() -> None:
         api.respond("videoGeneration", json={"base_resp": {"status_code": 1008}})
         client = _client()
         body = VideoGenerationReq.from_dict(SAMPLE_BODY)
-        assert video_generation.sync(client=client, body=body).base_resp.status_code == 1008  # type: ignore[union-attr]
+        with pytest.raises(InsufficientBalanceError):
+            video_generation.sync(client=client, body=body)
         api.reset()
         assert api.calls == []
         assert api.route("videoGeneration").call_count == 0

@@ -41,7 +41,7 @@ from conformance.client._support import (
     strict_diff,
 )
 from conformance.conftest import ConformanceTally
-from minimax_video.errors import RequestValidationError
+from minimax_video.errors import RequestValidationError, ResponseValidationError
 from minimax_video.testing import MiniMaxMock, mock_minimax
 from minimax_video.validation import ValidatingTransport
 
@@ -137,8 +137,8 @@ def _plan(op: Operation, case: Any) -> tuple[str, dict[str, Any], dict[str, Any]
         try:
             model = VideoGenerationReq.from_dict(copy.deepcopy(body))
             carried = strict_diff(model.to_dict(), body) is None
-        except (KeyError, ValueError, TypeError, AttributeError):
-            carried = False  # the models themselves refuse it (e.g. an unknown enum value)
+        except ResponseValidationError:
+            carried = False  # the models themselves refuse it (a wrong type, a missing field)
         return ("generated", {"body": model}, raw) if carried else ("raw", {}, raw)
     query = case.query or {}
     raw["params"] = query
@@ -319,10 +319,15 @@ def test_each_documented_rule_of_a_create_is_enforced_before_sending(
         assert json_path in str(error)
 
 
-def test_the_models_themselves_refuse_a_type_other_than_character() -> None:
-    """The generated enum already stops it; the validator names the field for the raw path."""
-    with pytest.raises(ValueError, match="SubjectReferenceType"):
-        VideoGenerationReq.from_dict(_body(subject_reference=[_subject(type="object")]))
+def test_the_models_keep_an_unknown_type_and_validation_refuses_it() -> None:
+    """Generated enums read forward-compatibly (an unlisted value is kept, marked unknown), so
+    it is the validating transport that stops a type other than `character` before sending."""
+    model = VideoGenerationReq.from_dict(_body(subject_reference=[_subject(type="object")]))
+    kept = model.subject_reference[0].type_
+    assert (kept.value, kept.is_known) == ("object", False)
+    case = type("Case", (), {"body": model.to_dict(), "query": None})()
+    for error in _refused_in_every_flavor(BY_ID["videoGeneration"], case):
+        assert error.json_path == "$.subject_reference[0].type"
 
 
 QUERY_RULES = [

@@ -78,10 +78,9 @@ def _response_schema(case: AnyCase) -> dict[str, Any]:
 
 
 def documented_codes(case: AnyCase) -> frozenset[int]:
-    """`x-minimax-status-codes` of the operation's `base_resp.status_code`."""
-    spec = _spec(case)
-    base_resp = _resolve(spec, _response_schema(case)["properties"]["base_resp"])
-    codes = base_resp["properties"]["status_code"].get("x-minimax-status-codes", [0])
+    """`x-minimax-status-codes` of the operation's 200 response."""
+    ok = _resolve(_spec(case), _definition(case)["responses"]["200"])
+    codes = ok.get("x-minimax-status-codes", [0])
     return frozenset(int(c) for c in codes)
 
 

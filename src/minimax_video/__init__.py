@@ -34,6 +34,7 @@ from minimax_video.errors import (
     ServerSideError,
     TaskFailedError,
     TransportError,
+    UndocumentedStatusError,
     UnknownAPIError,
     WaitTimeoutError,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "TaskState",
     "TaskStatus",
     "TransportError",
+    "UndocumentedStatusError",
     "UnknownAPIError",
     "WaitTimeoutError",
     "prepare_image",

@@ -27,7 +27,7 @@ from minimax_video.config import (
     resolve_base_url,
     resolve_timeout,
 )
-from minimax_video.errors import MiniMaxError
+from minimax_video.errors import MiniMaxError, transport_error
 from minimax_video.images import ImageSource
 from minimax_video.jobs import (
     DEFAULT_MAX_POLL_INTERVAL,
@@ -44,8 +44,6 @@ from minimax_video.jobs import (
     GenerationResult,
     Jobs,
     Sleep,
-    map_httpx_error,
-    with_context,
 )
 from minimax_video.retry import RetryPolicy
 from minimax_video.status import TaskStatus
@@ -364,9 +362,9 @@ class MiniMaxVideo(_Common):
             else:
                 response = self._http.request(method, url, **rest, content=call.body)
         except httpx.HTTPError as exc:
-            raise map_httpx_error(exc, call.operation, call.task_id) from exc
+            raise transport_error(exc, call.operation, call.task_id) from exc
         except MiniMaxError as exc:  # from a validating transport
-            with_context(exc, call)
+            call.annotate(exc)
             raise
         return call.parse(response)
 
@@ -382,7 +380,7 @@ class MiniMaxVideo(_Common):
                     fetch.sink.write(chunk)
                 return fetch.sink.finish()
         except httpx.HTTPError as exc:
-            raise map_httpx_error(exc, OP_DOWNLOAD) from exc
+            raise transport_error(exc, OP_DOWNLOAD) from exc
 
 
 async def _off_the_loop(blocking: Callable[[], None]) -> None:
@@ -596,9 +594,9 @@ class AsyncMiniMaxVideo(_Common):
                     method, url, **rest, content=call.body.async_chunks()
                 )
         except httpx.HTTPError as exc:
-            raise map_httpx_error(exc, call.operation, call.task_id) from exc
+            raise transport_error(exc, call.operation, call.task_id) from exc
         except MiniMaxError as exc:  # from a validating transport
-            with_context(exc, call)
+            call.annotate(exc)
             raise
         return call.parse(response)
 
@@ -618,4 +616,4 @@ class AsyncMiniMaxVideo(_Common):
                 await _off_the_loop(fetch.sink.flush)
                 return fetch.sink.check()
         except httpx.HTTPError as exc:
-            raise map_httpx_error(exc, OP_DOWNLOAD) from exc
+            raise transport_error(exc, OP_DOWNLOAD) from exc

@@ -7,9 +7,9 @@ the retry rule of its operation), `Sleep` and `Fetch` (stream one download URL i
 decisions (what to send, how to read the answer, when to poll again, when to give up, which
 download URL to try, what to clean up) live here, so the two clients cannot drift apart.
 
-The generated `_parse_response` is not used: it never looks at `base_resp`, raises a bare
-KeyError on a missing field, and raises ValueError on a status in another casing ("success"),
-which would crash a poll loop.
+Requests are built and answers read by the generated client's public `build_request` and
+`parse_response` (typed errors from `base_resp`, strict types); the layer adds retries,
+streaming, polling and downloads.
 """
 
 from __future__ import annotations
@@ -28,31 +28,28 @@ from typing import IO, Any, Generic, Protocol, TypeAlias, TypeVar, cast
 import httpx
 from minimax_client.api.files import retrieve_file
 from minimax_client.api.video import query_video_generation_task, video_generation
+from minimax_client.errors import with_context
 from minimax_client.models import (
     SubjectReference,
     SubjectReferenceType,
     VideoGenerationReq,
     VideoGenerationReqModel,
 )
-from minimax_client.types import UNSET
+from minimax_client.types import UNSET, Unset
 
+from minimax_video import operations
 from minimax_video.config import Secret
 from minimax_video.errors import (
-    ConnectError,
     DownloadError,
     DownloadURLExpiredError,
     HTTPStatusError,
     IncompleteDownloadError,
     InputError,
-    MalformedResponseError,
     MiniMaxError,
     OutputFileError,
-    RequestTimeoutError,
     ResponseValidationError,
     TaskFailedError,
-    TransportError,
     WaitTimeoutError,
-    error_for_code,
 )
 from minimax_video.ids import file_id_as_string, file_id_for_retrieve
 from minimax_video.images import (
@@ -80,10 +77,10 @@ logger = logging.getLogger("minimax_video")
 T = TypeVar("T")
 
 # Operation names in errors: the spec's operationIds (the download is not an API operation).
-OP_CREATE = "videoGeneration"
-OP_QUERY = "queryVideoGenerationTask"
-OP_RETRIEVE = "retrieveFile"
-OP_DOWNLOAD = "download"
+OP_CREATE = operations.CREATE.id
+OP_QUERY = operations.QUERY.id
+OP_RETRIEVE = operations.RETRIEVE.id
+OP_DOWNLOAD = operations.DOWNLOAD
 
 DEFAULT_WAIT_TIMEOUT = 600.0
 """Generation takes about 1 to 5 minutes; MiniMax's own clients give up after 5 to 10."""
@@ -151,6 +148,12 @@ class ApiCall(Generic[T]):
     retry_on: RetryPredicate
     task_id: str | None = None
     body: StreamedJson | None = None
+
+    def annotate(self, exc: MiniMaxError) -> MiniMaxError:
+        """`exc` with this call's operation and task id filled in where it had none."""
+        exc.operation = exc.operation or self.operation
+        exc.task_id = exc.task_id or self.task_id
+        return exc
 
 
 @dataclass(frozen=True)
@@ -222,166 +225,93 @@ class GenerationResult:
     video_height: int | None = None
 
 
-# --- mapping failures ------------------------------------------------------------------------
+# --- reading answers -------------------------------------------------------------------------
+# The generated `parse_response` of each operation reads the answer (typed errors for a non-zero
+# base_resp code, an undocumented status, a wrong JSON type); these turn its models into the
+# layer's results and add the rules the spec cannot say (a Success names its file, a code 0
+# create names its task).
 
 
-def map_httpx_error(
-    exc: httpx.HTTPError, operation: str, task_id: str | None = None
-) -> MiniMaxError:
-    """An httpx failure as one of ours. Connect-phase failures prove nothing was sent."""
-    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return ConnectError(f"could not connect ({detail})", operation=operation, task_id=task_id)
-    if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeoutError(
-            f"no answer in time ({detail})", operation=operation, task_id=task_id
-        )
-    return TransportError(f"the connection failed ({detail})", operation=operation, task_id=task_id)
+def _unset_to_none(value: T | Unset) -> T | None:
+    return None if isinstance(value, Unset) else value
 
 
-def with_context(exc: MiniMaxError, call: ApiCall[Any]) -> MiniMaxError:
-    """`exc` with the call's operation and task id filled in where it had none."""
-    if exc.operation is None:
-        exc.operation = call.operation
-    if exc.task_id is None:
-        exc.task_id = call.task_id
-    return exc
+def _answer_error(message: str, response: httpx.Response, operation: str) -> MiniMaxError:
+    return with_context(ResponseValidationError(message), response, operation)
 
 
-class _Where:
-    """Where an answer came from, for its errors; Trace-Id is read only when one is raised."""
-
-    __slots__ = ("operation", "response", "task_id")
-
-    def __init__(self, response: httpx.Response, operation: str, task_id: str | None) -> None:
-        self.response = response
-        self.operation = operation
-        self.task_id = task_id
-
-    def __call__(self) -> dict[str, Any]:
-        trace_id = self.response.headers.get("Trace-Id")
-        return {"operation": self.operation, "task_id": self.task_id, "trace_id": trace_id}
-
-
-def _envelope(
-    response: httpx.Response, operation: str, task_id: str | None, secret: Secret
-) -> dict[str, Any]:
-    """The JSON object of a 200 answer with `base_resp.status_code == 0`, or a typed error."""
-    where = _Where(response, operation, task_id)
-    if response.status_code != 200:
-        reason = response.reason_phrase or "error"
-        raise HTTPStatusError(
-            f"HTTP {response.status_code} {reason}", status_code=response.status_code, **where()
-        )
-    try:
-        body = response.json()
-    except ValueError:
-        raise MalformedResponseError("the answer is not JSON", **where()) from None
-    if not isinstance(body, dict):
-        raise MalformedResponseError(
-            f"the answer is JSON {type(body).__name__}, not an object", **where()
-        )
-    base = body.get("base_resp")
-    code = base.get("status_code") if isinstance(base, dict) else None
-    if not isinstance(code, int) or isinstance(code, bool):
-        raise ResponseValidationError("the answer has no integer base_resp.status_code", **where())
-    if code != 0:
-        message = base.get("status_msg") if isinstance(base, dict) else None
-        text = secret.redact(message) if isinstance(message, str) else None
-        raise error_for_code(code, text, **where())
-    return cast(dict[str, Any], body)
-
-
-def _optional_int(value: object, name: str, where: _Where) -> int | None:
-    if value is None or value is UNSET:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ResponseValidationError(f"{name} must be an integer, got {value!r}", **where())
-    return value
-
-
-def _optional_str(value: object, name: str, where: _Where) -> str | None:
-    if value is None or value is UNSET:
-        return None
-    if not isinstance(value, str):
-        raise ResponseValidationError(f"{name} must be a string, got {value!r}", **where())
-    return value
-
-
-# --- parsing answers -------------------------------------------------------------------------
-
-
-def parse_create(response: httpx.Response, secret: Secret) -> str:
-    body = _envelope(response, OP_CREATE, None, secret)
-    task_id = body.get("task_id")
+def parse_create(response: httpx.Response) -> str:
+    answer = video_generation.parse_response(response)
+    task_id = answer.task_id
     if not isinstance(task_id, str) or not task_id.strip():
         # The request was accepted (code 0): a task may exist. Say so; never resubmit.
-        raise ResponseValidationError(
-            f"code 0 but no task_id in the answer (got {task_id!r}); a task may have been "
-            "created: check the MiniMax console before submitting again",
-            **_Where(response, OP_CREATE, None)(),
+        raise _answer_error(
+            f"code 0 but no task_id in the answer (got {_unset_to_none(task_id)!r}); a task may "
+            "have been created: check the MiniMax console before submitting again",
+            response,
+            OP_CREATE,
         )
     return task_id
 
 
-def parse_query(response: httpx.Response, task_id: str, secret: Secret) -> TaskStatus:
-    body = _envelope(response, OP_QUERY, task_id, secret)
-    where = _Where(response, OP_QUERY, task_id)
-    raw = body.get("status")
-    raw_status = raw if isinstance(raw, str) else ""
-    state = parse_state(raw)
+def parse_query(response: httpx.Response, task_id: str) -> TaskStatus:
+    try:
+        answer = query_video_generation_task.parse_response(response)
+    except MiniMaxError as exc:
+        exc.task_id = exc.task_id or task_id
+        raise
+    raw_status = "" if isinstance(answer.status, Unset) else answer.status.value
+    state = parse_state(raw_status or None)
     file_id: str | None = None
-    raw_file_id = body.get("file_id")
+    raw_file_id = _unset_to_none(answer.file_id)
     if raw_file_id not in (None, ""):
         try:
-            file_id = file_id_as_string(cast(str | int, raw_file_id))
+            file_id = file_id_as_string(raw_file_id)
         except InputError:
-            # Only a finished task's file id matters; a placeholder (0, "0") on a running
-            # task is ignored, as the callback receiver does, rather than ending the wait.
+            # Only a finished task's file id matters; a placeholder ("0") on a running task is
+            # ignored, as the callback receiver does, rather than ending the wait.
             if state is TaskState.SUCCESS:
-                raise ResponseValidationError(
-                    f"file_id is not a decimal id: {raw_file_id!r}", **where()
-                ) from None
+                error = _answer_error(
+                    f"file_id is not a decimal id: {raw_file_id!r}", response, OP_QUERY
+                )
+                error.task_id = task_id
+                raise error from None
     if state is TaskState.SUCCESS and file_id is None:
-        raise ResponseValidationError("status Success but no file_id", **where())
+        error = _answer_error("status Success but no file_id", response, OP_QUERY)
+        error.task_id = task_id
+        raise error
     return TaskStatus(
         task_id=task_id,
         state=state,
         raw_status=raw_status,
         file_id=file_id,
-        video_width=_optional_int(body.get("video_width"), "video_width", where),
-        video_height=_optional_int(body.get("video_height"), "video_height", where),
+        video_width=_unset_to_none(answer.video_width),
+        video_height=_unset_to_none(answer.video_height),
     )
 
 
-def parse_retrieve(response: httpx.Response, file_id: int, secret: Secret) -> FileInfo:
-    body = _envelope(response, OP_RETRIEVE, None, secret)
-    where = _Where(response, OP_RETRIEVE, None)
-    file = body.get("file")
-    if not isinstance(file, dict):
-        raise ResponseValidationError(f"no file object for file_id {file_id}", **where())
-    url = _optional_str(file.get("download_url"), "download_url", where)
+def parse_retrieve(response: httpx.Response, file_id: int) -> FileInfo:
+    answer = retrieve_file.parse_response(response)
+    file = answer.file
+    if isinstance(file, Unset):
+        raise _answer_error(f"no file object for file_id {file_id}", response, OP_RETRIEVE)
+    url = _unset_to_none(file.download_url)
     if not url:
-        raise ResponseValidationError(f"no download_url for file_id {file_id}", **where())
-    size = _optional_int(file.get("bytes"), "bytes", where)
-    answered_id = file.get("file_id")
-    try:
-        # int64 per the retrieve page, but tolerate the query page's string form.
-        got = file_id if answered_id is None else file_id_for_retrieve(answered_id)
-    except InputError:
-        raise ResponseValidationError(
-            f"file_id is not a decimal id: {answered_id!r}", **where()
-        ) from None
+        raise _answer_error(f"no download_url for file_id {file_id}", response, OP_RETRIEVE)
+    backup = file.additional_properties.get("backup_download_url")
+    if backup is not None and not isinstance(backup, str):
+        raise _answer_error(
+            f"backup_download_url must be a string, got {backup!r}", response, OP_RETRIEVE
+        )
+    size = _unset_to_none(file.bytes_)
     return FileInfo(
-        file_id=got,
+        file_id=_unset_to_none(file.file_id) or file_id,
         download_url=url,
         bytes=size if size else None,
-        filename=_optional_str(file.get("filename"), "filename", where),
-        created_at=_optional_int(file.get("created_at"), "created_at", where),
-        purpose=_optional_str(file.get("purpose"), "purpose", where),
-        backup_download_url=_optional_str(
-            file.get("backup_download_url"), "backup_download_url", where
-        ),
+        filename=_unset_to_none(file.filename),
+        created_at=_unset_to_none(file.created_at),
+        purpose=_unset_to_none(file.purpose),
+        backup_download_url=backup,
     )
 
 
@@ -674,35 +604,32 @@ class Jobs:
             prompt_optimizer=UNSET if optimizer is None else optimizer,
             callback_url=UNSET if callback is None else callback,
         )
-        request = video_generation._get_kwargs(body=body)
+        request = video_generation.build_request(body=body)
         content = _stream_image(request, prepared) if streamed else None
-        secret = self._secret
         return ApiCall(
             operation=OP_CREATE,
             request=request,
-            parse=lambda response: parse_create(response, secret),
+            parse=parse_create,
             retry_on=retry_create,
             body=content,
         )
 
     def query_call(self, task_id: str) -> ApiCall[TaskStatus]:
         task_id = _check_task_id(task_id)
-        secret = self._secret
         return ApiCall(
             operation=OP_QUERY,
-            request=query_video_generation_task._get_kwargs(task_id=task_id),
-            parse=lambda response: parse_query(response, task_id, secret),
+            request=query_video_generation_task.build_request(task_id=task_id),
+            parse=lambda response: parse_query(response, task_id),
             retry_on=retry_read,
             task_id=task_id,
         )
 
     def retrieve_call(self, file_id: str | int) -> ApiCall[FileInfo]:
         number = file_id_for_retrieve(file_id)
-        secret = self._secret
         return ApiCall(
             operation=OP_RETRIEVE,
-            request=retrieve_file._get_kwargs(file_id=number),
-            parse=lambda response: parse_retrieve(response, number, secret),
+            request=retrieve_file.build_request(file_id=number),
+            parse=lambda response: parse_retrieve(response, number),
             retry_on=retry_read,
         )
 

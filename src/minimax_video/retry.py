@@ -3,16 +3,15 @@
 Two rules, because creating a task is billed:
 
 - Reads (query, retrieve, download) are idempotent: retried on any transport failure (connect,
-  timeout, dropped connection), HTTP 408/429/5xx, a garbled body, and the `base_resp` codes the
-  error reference says to "retry later" (rate limits 1002/1039/1041; server side
-  1000/1001/1013/1024/1033).
+  timeout, dropped connection), HTTP 408/429/5xx, a garbled body, and the `base_resp` codes whose
+  catalogue entry (`x-minimax-error-codes` in the spec) says `retry: reads` or `always`.
 - The create (`POST /v1/video_generation`) is retried only when the request provably did not
   create a task: the connection was never made (`ConnectError`), or the answer refused it with a
-  rate limit (1002/1039/1041, or HTTP 429). Never after a timeout or a connection dropped after
-  sending: the task may exist, and a second one would be billed too.
+  code whose entry says `retry: always` (a refusal, e.g. 1002), or HTTP 429. Never after a
+  timeout or a connection dropped after sending: the task may exist, and a second one would be
+  billed too.
 
-2045 (rate growth) and 2056 (usage window) are rate limits too, but they need minutes to hours,
-not a backoff: they are raised at once.
+Which code is which lives only in the catalogue (`minimax_client.errors.ERROR_CODES`).
 
 The first attempt of a call runs outside stamina: building a `stamina.retry_context` costs about
 as much as the request itself on a fast transport, and almost every call succeeds at once. Only
@@ -51,11 +50,6 @@ from minimax_video.errors import (
 )
 
 T = TypeVar("T")
-
-RATE_LIMIT_RETRY_CODES = frozenset({1002, 1039, 1041})
-"""Refusals: the request was not processed, so even the create may be sent again."""
-SERVER_RETRY_CODES = frozenset({1000, 1001, 1013, 1024, 1033})
-"""Server-side failures the error reference says to retry later (reads only)."""
 
 RetryPredicate = Callable[[Exception], bool]
 
@@ -253,7 +247,7 @@ logging.getLogger("stamina").addFilter(_LayerRetryRecords())
 def retry_read(exc: Exception) -> bool:
     """Whether an idempotent call (query, retrieve, download) may be tried again."""
     if isinstance(exc, APIError):
-        return exc.code in RATE_LIMIT_RETRY_CODES or exc.code in SERVER_RETRY_CODES
+        return exc.policy.retried_on_reads
     if isinstance(exc, HTTPStatusError):
         return exc.retryable
     return isinstance(exc, TransportError | MalformedResponseError | IncompleteDownloadError)
@@ -264,7 +258,7 @@ def retry_create(exc: Exception) -> bool:
     if isinstance(exc, ConnectError):
         return True
     if isinstance(exc, APIError):
-        return exc.code in RATE_LIMIT_RETRY_CODES
+        return exc.policy.retried_on_create
     if isinstance(exc, HTTPStatusError):
         return exc.status_code == 429
     return False

@@ -2,9 +2,7 @@
 
 from .base_resp import BaseResp
 from .file_object import FileObject
-from .query_video_generation_task_base_resp import QueryVideoGenerationTaskBaseResp
 from .query_video_generation_task_resp import QueryVideoGenerationTaskResp
-from .retrieve_file_base_resp import RetrieveFileBaseResp
 from .retrieve_file_resp import RetrieveFileResp
 from .subject_reference import SubjectReference
 from .subject_reference_type import SubjectReferenceType
@@ -16,9 +14,7 @@ from .video_process_status import VideoProcessStatus
 __all__ = (
     "BaseResp",
     "FileObject",
-    "QueryVideoGenerationTaskBaseResp",
     "QueryVideoGenerationTaskResp",
-    "RetrieveFileBaseResp",
     "RetrieveFileResp",
     "SubjectReference",
     "SubjectReferenceType",

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ResponseValidationError, json_integer
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BaseResp")
@@ -15,16 +16,9 @@ T = TypeVar("T", bound="BaseResp")
 class BaseResp:
     """
     Attributes:
-        status_code (int): The status codes and their meanings are as follows:
-            - `0`, Request successful
-            - `1002`, Rate limit triggered, please try again later
-            - `1004`, Account authentication failed, please check if the API Key is correct
-            - `1008`, Insufficient account balance
-            - `1026`, Sensitive content detected in prompt
-            - `2013`, Invalid input parameters, please check if the parameters are filled in as required
-            - `2049`, Invalid API Key
-
-            For more information, please refer to the [Error Code Reference](/api-reference/errorcode).
+        status_code (int): 0 on success; otherwise the error code (errors are HTTP 200). See the spec's `x-minimax-
+            error-codes` for what each code means and the operation's 200 response (`x-minimax-status-codes`) for the codes
+            it documents.
         status_msg (str | Unset): Status details.
     """
 
@@ -51,10 +45,25 @@ class BaseResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise ResponseValidationError(
+                f"expected a JSON object, got {type(src_dict).__name__}",
+                expected="object",
+            )
         d = dict(src_dict)
-        status_code = d.pop("status_code")
+        if "status_code" not in d:
+            raise ResponseValidationError.missing("status_code")
+        _raw_status_code = d.pop("status_code")
+        if type(_raw_status_code) is not int:
+            _raw_status_code = json_integer("status_code", _raw_status_code)
+        status_code = _raw_status_code
 
-        status_msg = d.pop("status_msg", UNSET)
+        _raw_status_msg = d.pop("status_msg", UNSET)
+        if _raw_status_msg is not UNSET and not isinstance(_raw_status_msg, str):
+            raise ResponseValidationError.wrong_type(
+                "status_msg", "string", _raw_status_msg
+            )
+        status_msg = _raw_status_msg
 
         base_resp = cls(
             status_code=status_code,

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ResponseValidationError, json_integer
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FileObject")
@@ -64,18 +65,45 @@ class FileObject:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise ResponseValidationError(
+                f"expected a JSON object, got {type(src_dict).__name__}",
+                expected="object",
+            )
         d = dict(src_dict)
-        file_id = d.pop("file_id", UNSET)
+        _raw_file_id = d.pop("file_id", UNSET)
+        if _raw_file_id is not UNSET and type(_raw_file_id) is not int:
+            _raw_file_id = json_integer("file_id", _raw_file_id)
+        file_id = _raw_file_id
 
-        bytes_ = d.pop("bytes", UNSET)
+        _raw_bytes_ = d.pop("bytes", UNSET)
+        if _raw_bytes_ is not UNSET and type(_raw_bytes_) is not int:
+            _raw_bytes_ = json_integer("bytes", _raw_bytes_)
+        bytes_ = _raw_bytes_
 
-        created_at = d.pop("created_at", UNSET)
+        _raw_created_at = d.pop("created_at", UNSET)
+        if _raw_created_at is not UNSET and type(_raw_created_at) is not int:
+            _raw_created_at = json_integer("created_at", _raw_created_at)
+        created_at = _raw_created_at
 
-        filename = d.pop("filename", UNSET)
+        _raw_filename = d.pop("filename", UNSET)
+        if _raw_filename is not UNSET and not isinstance(_raw_filename, str):
+            raise ResponseValidationError.wrong_type(
+                "filename", "string", _raw_filename
+            )
+        filename = _raw_filename
 
-        purpose = d.pop("purpose", UNSET)
+        _raw_purpose = d.pop("purpose", UNSET)
+        if _raw_purpose is not UNSET and not isinstance(_raw_purpose, str):
+            raise ResponseValidationError.wrong_type("purpose", "string", _raw_purpose)
+        purpose = _raw_purpose
 
-        download_url = d.pop("download_url", UNSET)
+        _raw_download_url = d.pop("download_url", UNSET)
+        if _raw_download_url is not UNSET and not isinstance(_raw_download_url, str):
+            raise ResponseValidationError.wrong_type(
+                "download_url", "string", _raw_download_url
+            )
+        download_url = _raw_download_url
 
         file_object = cls(
             file_id=file_id,

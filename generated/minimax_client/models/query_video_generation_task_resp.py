@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ResponseValidationError, json_integer
 from ..models.video_process_status import VideoProcessStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.query_video_generation_task_base_resp import (
-        QueryVideoGenerationTaskBaseResp,
-    )
+    from ..models.base_resp import BaseResp
 
 
 T = TypeVar("T", bound="QueryVideoGenerationTaskResp")
@@ -26,7 +25,7 @@ class QueryVideoGenerationTaskResp:
             'video_height': 1080, 'base_resp': {'status_code': 0, 'status_msg': 'success'}}
 
     Attributes:
-        base_resp (QueryVideoGenerationTaskBaseResp):
+        base_resp (BaseResp):
         task_id (str | Unset): The queried task ID.
         status (VideoProcessStatus | Unset): The current status of the task. Possible values:
             - `Preparing` – Preparing
@@ -39,7 +38,7 @@ class QueryVideoGenerationTaskResp:
         video_height (int | Unset): Returned when the task succeeds. The height of the generated video (in pixels).
     """
 
-    base_resp: QueryVideoGenerationTaskBaseResp
+    base_resp: BaseResp
     task_id: str | Unset = UNSET
     status: VideoProcessStatus | Unset = UNSET
     file_id: str | Unset = UNSET
@@ -84,27 +83,56 @@ class QueryVideoGenerationTaskResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.query_video_generation_task_base_resp import (
-            QueryVideoGenerationTaskBaseResp,  # noqa: PLC0415
-        )
+        from ..models.base_resp import BaseResp  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise ResponseValidationError(
+                f"expected a JSON object, got {type(src_dict).__name__}",
+                expected="object",
+            )
         d = dict(src_dict)
-        base_resp = QueryVideoGenerationTaskBaseResp.from_dict(d.pop("base_resp"))
+        if "base_resp" not in d:
+            raise ResponseValidationError.missing("base_resp")
+        _raw_base_resp = d.pop("base_resp")
+        if not isinstance(_raw_base_resp, Mapping):
+            raise ResponseValidationError.wrong_type(
+                "base_resp", "object", _raw_base_resp
+            )
+        try:
+            base_resp = BaseResp.from_dict(_raw_base_resp)
 
-        task_id = d.pop("task_id", UNSET)
+        except ResponseValidationError as error:
+            raise error.nested("base_resp") from None
 
-        _status = d.pop("status", UNSET)
+        _raw_task_id = d.pop("task_id", UNSET)
+        if _raw_task_id is not UNSET and not isinstance(_raw_task_id, str):
+            raise ResponseValidationError.wrong_type("task_id", "string", _raw_task_id)
+        task_id = _raw_task_id
+
+        _raw_status = d.pop("status", UNSET)
+        if _raw_status is not UNSET and not isinstance(_raw_status, str):
+            raise ResponseValidationError.wrong_type("status", "string", _raw_status)
+        _status = _raw_status
         status: VideoProcessStatus | Unset
         if isinstance(_status, Unset):
             status = UNSET
         else:
             status = VideoProcessStatus(_status)
 
-        file_id = d.pop("file_id", UNSET)
+        _raw_file_id = d.pop("file_id", UNSET)
+        if _raw_file_id is not UNSET and not isinstance(_raw_file_id, str):
+            raise ResponseValidationError.wrong_type("file_id", "string", _raw_file_id)
+        file_id = _raw_file_id
 
-        video_width = d.pop("video_width", UNSET)
+        _raw_video_width = d.pop("video_width", UNSET)
+        if _raw_video_width is not UNSET and type(_raw_video_width) is not int:
+            _raw_video_width = json_integer("video_width", _raw_video_width)
+        video_width = _raw_video_width
 
-        video_height = d.pop("video_height", UNSET)
+        _raw_video_height = d.pop("video_height", UNSET)
+        if _raw_video_height is not UNSET and type(_raw_video_height) is not int:
+            _raw_video_height = json_integer("video_height", _raw_video_height)
+        video_height = _raw_video_height
 
         query_video_generation_task_resp = cls(
             base_resp=base_resp,

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.base_resp import BaseResp
     from ..models.file_object import FileObject
-    from ..models.retrieve_file_base_resp import RetrieveFileBaseResp
 
 
 T = TypeVar("T", bound="RetrieveFileResp")
@@ -25,11 +26,11 @@ class RetrieveFileResp:
             {'status_code': 0, 'status_msg': 'success'}}
 
     Attributes:
-        base_resp (RetrieveFileBaseResp):
+        base_resp (BaseResp):
         file (FileObject | Unset):
     """
 
-    base_resp: RetrieveFileBaseResp
+    base_resp: BaseResp
     file: FileObject | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -54,18 +55,41 @@ class RetrieveFileResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.base_resp import BaseResp  # noqa: PLC0415
         from ..models.file_object import FileObject  # noqa: PLC0415
-        from ..models.retrieve_file_base_resp import RetrieveFileBaseResp  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise ResponseValidationError(
+                f"expected a JSON object, got {type(src_dict).__name__}",
+                expected="object",
+            )
         d = dict(src_dict)
-        base_resp = RetrieveFileBaseResp.from_dict(d.pop("base_resp"))
+        if "base_resp" not in d:
+            raise ResponseValidationError.missing("base_resp")
+        _raw_base_resp = d.pop("base_resp")
+        if not isinstance(_raw_base_resp, Mapping):
+            raise ResponseValidationError.wrong_type(
+                "base_resp", "object", _raw_base_resp
+            )
+        try:
+            base_resp = BaseResp.from_dict(_raw_base_resp)
 
-        _file = d.pop("file", UNSET)
-        file: FileObject | Unset
-        if isinstance(_file, Unset):
-            file = UNSET
-        else:
-            file = FileObject.from_dict(_file)
+        except ResponseValidationError as error:
+            raise error.nested("base_resp") from None
+
+        _raw_file = d.pop("file", UNSET)
+        if _raw_file is not UNSET and not isinstance(_raw_file, Mapping):
+            raise ResponseValidationError.wrong_type("file", "object", _raw_file)
+        try:
+            _file = _raw_file
+            file: FileObject | Unset
+            if isinstance(_file, Unset):
+                file = UNSET
+            else:
+                file = FileObject.from_dict(_file)
+
+        except ResponseValidationError as error:
+            raise error.nested("file") from None
 
         retrieve_file_resp = cls(
             base_resp=base_resp,

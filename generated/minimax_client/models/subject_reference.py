@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ResponseValidationError
 from ..models.subject_reference_type import SubjectReferenceType
 
 T = TypeVar("T", bound="SubjectReference")
@@ -45,10 +46,29 @@ class SubjectReference:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise ResponseValidationError(
+                f"expected a JSON object, got {type(src_dict).__name__}",
+                expected="object",
+            )
         d = dict(src_dict)
-        type_ = SubjectReferenceType(d.pop("type"))
+        if "type" not in d:
+            raise ResponseValidationError.missing("type")
+        _raw_type_ = d.pop("type")
+        if not isinstance(_raw_type_, str):
+            raise ResponseValidationError.wrong_type("type", "string", _raw_type_)
+        type_ = SubjectReferenceType(_raw_type_)
 
-        image = cast(list[str], d.pop("image"))
+        if "image" not in d:
+            raise ResponseValidationError.missing("image")
+        _raw_image = d.pop("image")
+        if not isinstance(_raw_image, list):
+            raise ResponseValidationError.wrong_type("image", "array", _raw_image)
+        try:
+            image = cast(list[str], _raw_image)
+
+        except ResponseValidationError as error:
+            raise error.nested("image[*]") from None
 
         subject_reference = cls(
             type_=type_,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ResponseValidationError
 from ..models.video_generation_req_model import VideoGenerationReqModel
 from ..types import UNSET, Unset
 
@@ -125,23 +126,60 @@ class VideoGenerationReq:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.subject_reference import SubjectReference  # noqa: PLC0415
 
-        d = dict(src_dict)
-        model = VideoGenerationReqModel(d.pop("model"))
-
-        subject_reference = []
-        _subject_reference = d.pop("subject_reference")
-        for subject_reference_item_data in _subject_reference:
-            subject_reference_item = SubjectReference.from_dict(
-                subject_reference_item_data
+        if not isinstance(src_dict, Mapping):
+            raise ResponseValidationError(
+                f"expected a JSON object, got {type(src_dict).__name__}",
+                expected="object",
             )
+        d = dict(src_dict)
+        if "model" not in d:
+            raise ResponseValidationError.missing("model")
+        _raw_model = d.pop("model")
+        if not isinstance(_raw_model, str):
+            raise ResponseValidationError.wrong_type("model", "string", _raw_model)
+        model = VideoGenerationReqModel(_raw_model)
 
-            subject_reference.append(subject_reference_item)
+        if "subject_reference" not in d:
+            raise ResponseValidationError.missing("subject_reference")
+        _raw_subject_reference = d.pop("subject_reference")
+        if not isinstance(_raw_subject_reference, list):
+            raise ResponseValidationError.wrong_type(
+                "subject_reference", "array", _raw_subject_reference
+            )
+        try:
+            subject_reference = []
+            _subject_reference = _raw_subject_reference
+            for subject_reference_item_data in _subject_reference:
+                subject_reference_item = SubjectReference.from_dict(
+                    subject_reference_item_data
+                )
 
-        prompt = d.pop("prompt", UNSET)
+                subject_reference.append(subject_reference_item)
 
-        prompt_optimizer = d.pop("prompt_optimizer", UNSET)
+        except ResponseValidationError as error:
+            raise error.nested("subject_reference[*]") from None
 
-        callback_url = d.pop("callback_url", UNSET)
+        _raw_prompt = d.pop("prompt", UNSET)
+        if _raw_prompt is not UNSET and not isinstance(_raw_prompt, str):
+            raise ResponseValidationError.wrong_type("prompt", "string", _raw_prompt)
+        prompt = _raw_prompt
+
+        _raw_prompt_optimizer = d.pop("prompt_optimizer", UNSET)
+        if (
+            _raw_prompt_optimizer is not UNSET
+            and type(_raw_prompt_optimizer) is not bool
+        ):
+            raise ResponseValidationError.wrong_type(
+                "prompt_optimizer", "boolean", _raw_prompt_optimizer
+            )
+        prompt_optimizer = _raw_prompt_optimizer
+
+        _raw_callback_url = d.pop("callback_url", UNSET)
+        if _raw_callback_url is not UNSET and not isinstance(_raw_callback_url, str):
+            raise ResponseValidationError.wrong_type(
+                "callback_url", "string", _raw_callback_url
+            )
+        callback_url = _raw_callback_url
 
         video_generation_req = cls(
             model=model,

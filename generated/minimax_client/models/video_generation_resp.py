@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -51,10 +52,29 @@ class VideoGenerationResp:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.base_resp import BaseResp  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise ResponseValidationError(
+                f"expected a JSON object, got {type(src_dict).__name__}",
+                expected="object",
+            )
         d = dict(src_dict)
-        base_resp = BaseResp.from_dict(d.pop("base_resp"))
+        if "base_resp" not in d:
+            raise ResponseValidationError.missing("base_resp")
+        _raw_base_resp = d.pop("base_resp")
+        if not isinstance(_raw_base_resp, Mapping):
+            raise ResponseValidationError.wrong_type(
+                "base_resp", "object", _raw_base_resp
+            )
+        try:
+            base_resp = BaseResp.from_dict(_raw_base_resp)
 
-        task_id = d.pop("task_id", UNSET)
+        except ResponseValidationError as error:
+            raise error.nested("base_resp") from None
+
+        _raw_task_id = d.pop("task_id", UNSET)
+        if _raw_task_id is not UNSET and not isinstance(_raw_task_id, str):
+            raise ResponseValidationError.wrong_type("task_id", "string", _raw_task_id)
+        task_id = _raw_task_id
 
         video_generation_resp = cls(
             base_resp=base_resp,

@@ -8,11 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.retrieve_file_resp import RetrieveFileResp
 from ...types import UNSET, Response
 
+OPERATION_ID = "retrieveFile"
+"""The spec's operationId (rebuilt from the generator's snake_case name; a test compares)."""
+METHOD = "GET"
+PATH = "/v1/files/retrieve"
 
-def _get_kwargs(
+
+def build_request(
     *,
     file_id: int,
 ) -> dict[str, Any]:
+    """Keyword arguments for `httpx.Client.request` that send this operation."""
 
     params: dict[str, Any] = {}
 
@@ -29,29 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> RetrieveFileResp | None:
-    if response.status_code == 200:
-        response_200 = RetrieveFileResp.from_dict(response.json())
-
-        return response_200
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[RetrieveFileResp]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
+def parse_response(response: httpx.Response) -> RetrieveFileResp:
+    """The answer as a model, or the typed error it stands for (see the module's functions)."""
+    body = errors.check_answer(response, OPERATION_ID)
+    try:
+        return RetrieveFileResp.from_dict(body)
+    except errors.ResponseValidationError as error:
+        raise errors.with_context(error, response, OPERATION_ID) from None
 
 
 def sync_detailed(
@@ -59,52 +49,53 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     file_id: int,
 ) -> Response[RetrieveFileResp]:
-    """Retrieve File
-
-    Args:
-        file_id (int):
+    """Retrieve File (`GET /v1/files/retrieve`).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[RetrieveFileResp]
+        errors.APIError: MiniMax answered a non-zero `base_resp.status_code` (subclass by code).
+        errors.ResponseValidationError: the answer breaks the spec (with its JSON path).
+        errors.TransportError: no usable HTTP answer (connect, timeout, undocumented status).
     """
 
-    kwargs = _get_kwargs(
-        file_id=file_id,
+    try:
+        response = client.get_httpx_client().request(
+            **build_request(
+                file_id=file_id,
+            )
+        )
+    except httpx.HTTPError as exc:
+        raise errors.transport_error(exc, OPERATION_ID) from exc
+    parsed = parse_response(response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
     )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
 
 
 def sync(
     *,
     client: AuthenticatedClient | Client,
     file_id: int,
-) -> RetrieveFileResp | None:
-    """Retrieve File
-
-    Args:
-        file_id (int):
+) -> RetrieveFileResp:
+    """Retrieve File (`GET /v1/files/retrieve`).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        RetrieveFileResp
+        errors.APIError: MiniMax answered a non-zero `base_resp.status_code` (subclass by code).
+        errors.ResponseValidationError: the answer breaks the spec (with its JSON path).
+        errors.TransportError: no usable HTTP answer (connect, timeout, undocumented status).
     """
 
-    return sync_detailed(
-        client=client,
-        file_id=file_id,
-    ).parsed
+    try:
+        response = client.get_httpx_client().request(
+            **build_request(
+                file_id=file_id,
+            )
+        )
+    except httpx.HTTPError as exc:
+        raise errors.transport_error(exc, OPERATION_ID) from exc
+    return parse_response(response)
 
 
 async def asyncio_detailed(
@@ -112,49 +103,50 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     file_id: int,
 ) -> Response[RetrieveFileResp]:
-    """Retrieve File
-
-    Args:
-        file_id (int):
+    """Retrieve File (`GET /v1/files/retrieve`).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[RetrieveFileResp]
+        errors.APIError: MiniMax answered a non-zero `base_resp.status_code` (subclass by code).
+        errors.ResponseValidationError: the answer breaks the spec (with its JSON path).
+        errors.TransportError: no usable HTTP answer (connect, timeout, undocumented status).
     """
 
-    kwargs = _get_kwargs(
-        file_id=file_id,
+    try:
+        response = await client.get_async_httpx_client().request(
+            **build_request(
+                file_id=file_id,
+            )
+        )
+    except httpx.HTTPError as exc:
+        raise errors.transport_error(exc, OPERATION_ID) from exc
+    parsed = parse_response(response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
     )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
 
 
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     file_id: int,
-) -> RetrieveFileResp | None:
-    """Retrieve File
-
-    Args:
-        file_id (int):
+) -> RetrieveFileResp:
+    """Retrieve File (`GET /v1/files/retrieve`).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        RetrieveFileResp
+        errors.APIError: MiniMax answered a non-zero `base_resp.status_code` (subclass by code).
+        errors.ResponseValidationError: the answer breaks the spec (with its JSON path).
+        errors.TransportError: no usable HTTP answer (connect, timeout, undocumented status).
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            file_id=file_id,
+    try:
+        response = await client.get_async_httpx_client().request(
+            **build_request(
+                file_id=file_id,
+            )
         )
-    ).parsed
+    except httpx.HTTPError as exc:
+        raise errors.transport_error(exc, OPERATION_ID) from exc
+    return parse_response(response)

@@ -9,11 +9,17 @@ from ...models.video_generation_req import VideoGenerationReq
 from ...models.video_generation_resp import VideoGenerationResp
 from ...types import Response
 
+OPERATION_ID = "videoGeneration"
+"""The spec's operationId (rebuilt from the generator's snake_case name; a test compares)."""
+METHOD = "POST"
+PATH = "/v1/video_generation"
 
-def _get_kwargs(
+
+def build_request(
     *,
     body: VideoGenerationReq,
 ) -> dict[str, Any]:
+    """Keyword arguments for `httpx.Client.request` that send this operation."""
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -29,29 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> VideoGenerationResp | None:
-    if response.status_code == 200:
-        response_200 = VideoGenerationResp.from_dict(response.json())
-
-        return response_200
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[VideoGenerationResp]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
+def parse_response(response: httpx.Response) -> VideoGenerationResp:
+    """The answer as a model, or the typed error it stands for (see the module's functions)."""
+    body = errors.check_answer(response, OPERATION_ID)
+    try:
+        return VideoGenerationResp.from_dict(body)
+    except errors.ResponseValidationError as error:
+        raise errors.with_context(error, response, OPERATION_ID) from None
 
 
 def sync_detailed(
@@ -59,58 +49,53 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: VideoGenerationReq,
 ) -> Response[VideoGenerationResp]:
-    """Video Generation
-
-    Args:
-        body (VideoGenerationReq):  Example: {'prompt': 'A girl runs toward the camera and winks
-            with a smile.', 'subject_reference': [{'type': 'character', 'image': ['https://cdn.hailuoa
-            i.com/prod/2025-08-12-17/video_cover/1754990600020238321-411603868533342214-cover.jpg']}],
-            'model': 'S2V-01'}.
+    """Video Generation (`POST /v1/video_generation`).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[VideoGenerationResp]
+        errors.APIError: MiniMax answered a non-zero `base_resp.status_code` (subclass by code).
+        errors.ResponseValidationError: the answer breaks the spec (with its JSON path).
+        errors.TransportError: no usable HTTP answer (connect, timeout, undocumented status).
     """
 
-    kwargs = _get_kwargs(
-        body=body,
+    try:
+        response = client.get_httpx_client().request(
+            **build_request(
+                body=body,
+            )
+        )
+    except httpx.HTTPError as exc:
+        raise errors.transport_error(exc, OPERATION_ID) from exc
+    parsed = parse_response(response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
     )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
 
 
 def sync(
     *,
     client: AuthenticatedClient | Client,
     body: VideoGenerationReq,
-) -> VideoGenerationResp | None:
-    """Video Generation
-
-    Args:
-        body (VideoGenerationReq):  Example: {'prompt': 'A girl runs toward the camera and winks
-            with a smile.', 'subject_reference': [{'type': 'character', 'image': ['https://cdn.hailuoa
-            i.com/prod/2025-08-12-17/video_cover/1754990600020238321-411603868533342214-cover.jpg']}],
-            'model': 'S2V-01'}.
+) -> VideoGenerationResp:
+    """Video Generation (`POST /v1/video_generation`).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        VideoGenerationResp
+        errors.APIError: MiniMax answered a non-zero `base_resp.status_code` (subclass by code).
+        errors.ResponseValidationError: the answer breaks the spec (with its JSON path).
+        errors.TransportError: no usable HTTP answer (connect, timeout, undocumented status).
     """
 
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
+    try:
+        response = client.get_httpx_client().request(
+            **build_request(
+                body=body,
+            )
+        )
+    except httpx.HTTPError as exc:
+        raise errors.transport_error(exc, OPERATION_ID) from exc
+    return parse_response(response)
 
 
 async def asyncio_detailed(
@@ -118,55 +103,50 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: VideoGenerationReq,
 ) -> Response[VideoGenerationResp]:
-    """Video Generation
-
-    Args:
-        body (VideoGenerationReq):  Example: {'prompt': 'A girl runs toward the camera and winks
-            with a smile.', 'subject_reference': [{'type': 'character', 'image': ['https://cdn.hailuoa
-            i.com/prod/2025-08-12-17/video_cover/1754990600020238321-411603868533342214-cover.jpg']}],
-            'model': 'S2V-01'}.
+    """Video Generation (`POST /v1/video_generation`).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[VideoGenerationResp]
+        errors.APIError: MiniMax answered a non-zero `base_resp.status_code` (subclass by code).
+        errors.ResponseValidationError: the answer breaks the spec (with its JSON path).
+        errors.TransportError: no usable HTTP answer (connect, timeout, undocumented status).
     """
 
-    kwargs = _get_kwargs(
-        body=body,
+    try:
+        response = await client.get_async_httpx_client().request(
+            **build_request(
+                body=body,
+            )
+        )
+    except httpx.HTTPError as exc:
+        raise errors.transport_error(exc, OPERATION_ID) from exc
+    parsed = parse_response(response)
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
     )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
 
 
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: VideoGenerationReq,
-) -> VideoGenerationResp | None:
-    """Video Generation
-
-    Args:
-        body (VideoGenerationReq):  Example: {'prompt': 'A girl runs toward the camera and winks
-            with a smile.', 'subject_reference': [{'type': 'character', 'image': ['https://cdn.hailuoa
-            i.com/prod/2025-08-12-17/video_cover/1754990600020238321-411603868533342214-cover.jpg']}],
-            'model': 'S2V-01'}.
+) -> VideoGenerationResp:
+    """Video Generation (`POST /v1/video_generation`).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        VideoGenerationResp
+        errors.APIError: MiniMax answered a non-zero `base_resp.status_code` (subclass by code).
+        errors.ResponseValidationError: the answer breaks the spec (with its JSON path).
+        errors.TransportError: no usable HTTP answer (connect, timeout, undocumented status).
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
+    try:
+        response = await client.get_async_httpx_client().request(
+            **build_request(
+                body=body,
+            )
         )
-    ).parsed
+    except httpx.HTTPError as exc:
+        raise errors.transport_error(exc, OPERATION_ID) from exc
+    return parse_response(response)

@@ -217,8 +217,9 @@ def _case_download_layer(size: int, dest: Path, validate: bool) -> dict[str, flo
     layer = _layer(httpx.MockTransport(handler(video_size=size)), validate)
     # warm-up on the same size would double the run; a small file warms the same code paths
     warm = _layer(httpx.MockTransport(handler(video_size=CHUNK * 4)), validate)
-    warm.download(FILE_ID, dest.with_suffix(".warm"))
-    result = measure(lambda: layer.download(FILE_ID, dest))
+    # overwrite: the warm-up file of an earlier case may still be there (only *.mp4 is swept)
+    warm.download(FILE_ID, dest.with_suffix(".warm"), overwrite=True)
+    result = measure(lambda: layer.download(FILE_ID, dest, overwrite=True))
     result["written_mb"] = dest.stat().st_size / MB
     return result
 

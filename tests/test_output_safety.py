@@ -199,9 +199,14 @@ def test_a_part_file_held_by_a_live_run_is_kept(tmp_path: Path) -> None:
     live = tmp_path / ".clip.mp4.00000000abcd.part"
     with live.open("wb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write(b"half a video")
+        held.flush()
         assert remove_stale_parts(tmp_path / "clip.mp4") == []
         assert live.exists()
     assert remove_stale_parts(tmp_path / "clip.mp4") == [live]
+    just_created = tmp_path / ".clip.mp4.00000000abce.part"  # another run, before its lock
+    just_created.touch()
+    assert remove_stale_parts(tmp_path / "clip.mp4") == []
 
 
 def test_disk_full_while_saving_names_the_path_and_the_ids_and_is_not_exit_2(
@@ -223,3 +228,19 @@ def test_disk_full_while_saving_names_the_path_and_the_ids_and_is_not_exit_2(
     assert f"task {task_id}" in result.stderr
     assert f"minimax-video download {file_id} --out {out}" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["face.png"]
+
+
+def test_demo_keeps_an_existing_out_unless_forced(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from minimax_video.cli import cli
+
+    out = tmp_path / "demo.mp4"
+    out.write_bytes(b"last week's demo, edited")
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["demo", "--out", str(out)], env={"MINIMAX_API_KEY": None})
+    assert refused.exit_code == EXIT_USAGE
+    assert out.read_bytes() == b"last week's demo, edited"
+    forced = runner.invoke(cli, ["demo", "--out", str(out), "--force", "-q"])
+    assert forced.exit_code == EXIT_OK, forced.output
+    assert out.read_bytes() != b"last week's demo, edited"

@@ -850,7 +850,10 @@ def _wait_for_stop() -> None:
     help="Also write the drawn sample face here (to reuse with `generate`).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-def demo(out: str, image: str | None, prompt: str, save_image: Path | None, quiet: bool) -> None:
+@_force_option
+def demo(
+    out: str, image: str | None, prompt: str, save_image: Path | None, quiet: bool, force: bool
+) -> None:
     """The whole flow against the embedded fake MiniMax: no API key, no network, no bill.
 
     Checks the image, submits, polls through Preparing, Queueing and Processing on a simulated
@@ -862,6 +865,9 @@ def demo(out: str, image: str | None, prompt: str, save_image: Path | None, quie
 
     subject: Any = image if image is not None else sample_face_png()
     if save_image is not None and image is None:
+        from minimax_video.targets import check_target
+
+        check_target(save_image, overwrite=force)  # the same rules as for --out
         save_image.write_bytes(subject)
     clock = ManualClock()
     fake = FakeMiniMax(clock=clock, stage_seconds=DEMO_STAGE_SECONDS)
@@ -869,6 +875,13 @@ def demo(out: str, image: str | None, prompt: str, save_image: Path | None, quie
     display.note("demo: embedded fake MiniMax, simulated clock, no API key, no network")
     with MiniMaxVideo(FAKE_API_KEY, base_url=fake.base_url, transport=fake.transport()) as client:
         result = _generate(
-            client, display, subject, prompt, out, sleep=clock.advance, clock=clock.now
+            client,
+            display,
+            subject,
+            prompt,
+            out,
+            overwrite=force,
+            sleep=clock.advance,
+            clock=clock.now,
         )
     click.echo(str(result.path))

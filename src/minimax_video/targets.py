@@ -19,6 +19,7 @@ import errno
 import os
 import re
 import stat
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
@@ -32,6 +33,8 @@ except ImportError:  # pragma: no cover - Windows
 
 STALE_WITHOUT_LOCKS_SECONDS = 24 * 3600.0
 """Where locks do not exist, a `.part` file is stale once it is this old."""
+JUST_CREATED_SECONDS = 10.0
+"""An empty `.part` this young may be another run's, between its creation and its lock."""
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -160,10 +163,10 @@ def _is_stale(path: Path, now: float | None) -> bool:
         return False
     if not stat.S_ISREG(info.st_mode):
         return False
+    age = (now if now is not None else time.time()) - info.st_mtime
+    if info.st_size == 0 and age < JUST_CREATED_SECONDS:
+        return False
     if fcntl is None:  # pragma: no cover - Windows
-        import time
-
-        age = (now if now is not None else time.time()) - info.st_mtime
         return age > STALE_WITHOUT_LOCKS_SECONDS
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -205,5 +208,5 @@ def place(tmp: Path, target: Path, *, overwrite: bool) -> None:
         check_target(target, overwrite=False)
         os.replace(tmp, target)
         return
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(OSError):  # the video is in place; a leftover name is harmless
         tmp.unlink()

@@ -326,11 +326,6 @@ def _names_a_folder(dest: str | os.PathLike[str]) -> bool:
     return Path(text).is_dir() or text.endswith(("/", os.sep))
 
 
-def names_a_folder(dest: str | os.PathLike[str]) -> bool:
-    """Whether `dest` is a folder to put `<file_id>.mp4` in (public alias for the CLI)."""
-    return _names_a_folder(dest)
-
-
 def resolve_target(dest: str | os.PathLike[str], file_id: int, filename: str | None) -> Path:
     """`dest`, or `<dest>/<file_id><suffix>` when `dest` names a folder; parents created.
 

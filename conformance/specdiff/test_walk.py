@@ -95,8 +95,10 @@ def test_a_shared_component_change_is_reported_where_it_reaches_in_its_direction
     assert sorted(added) == sorted(
         [
             ("request-enum-value-added", "compatible", "GET /render", "query parameter quality"),
-            ("response-enum-value-added", "compatible", "GET /render", "response 200 body: quality"),
-            ("response-enum-value-added", "compatible", "GET /status", "response 200 body: quality"),
+            *[
+                ("response-enum-value-added", "compatible", where, "response 200 body: quality")
+                for where in ("GET /render", "GET /status")
+            ],
         ]
     )
 

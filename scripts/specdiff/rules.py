@@ -177,7 +177,7 @@ RULES: dict[str, Rule] = _rules(
     (
         "response-enum-value-added",
         C,
-        "generated enums keep an unlisted value as an unknown member (is_known False), not an error",
+        "generated enums keep an unlisted value as an unknown member (is_known False)",
     ),
     (
         "response-enum-value-removed",

@@ -33,12 +33,12 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     ) from exc
 
 from minimax_video import operations
+from minimax_video.config import DEFAULT_BASE_URL
 from minimax_video.errors import RequestValidationError
 from minimax_video.validation import SpecValidator, default_validator
 
 __all__ = ["DEFAULT_BASE_URL", "OPERATIONS", "MiniMaxMock", "mock_minimax"]
 
-DEFAULT_BASE_URL = "https://api.minimax.io"
 #: operationId -> (method, path), as in the bundled spec.
 OPERATIONS: Mapping[str, tuple[str, str]] = {
     op.id: (op.method, op.path) for op in operations.OPERATIONS

@@ -45,6 +45,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minimax_video import operations
+from minimax_video.config import DEFAULT_BASE_URL
 from minimax_video.fake.clock import Clock, ManualClock, MonotonicClock
 from minimax_video.fake.faults import Fault, FaultKind, FaultPlan, Faults, TaskOutcome
 from minimax_video.fake.tasks import CallbackCasing, FakeTask
@@ -55,7 +56,6 @@ from minimax_video.spec import bundled_spec, schema_validator
 logger = logging.getLogger("minimax_video.fake")
 
 FAKE_API_KEY: Final = "fake-minimax-key"
-DEFAULT_BASE_URL: Final = "https://api.minimax.io"
 CHALLENGE_SECONDS: Final = 3.0
 """Upstream: the callback server must echo the challenge within 3 s."""
 FAULT_SCOPE_KEY: Final = "minimax_video.fake.fault"

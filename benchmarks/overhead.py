@@ -33,7 +33,7 @@ from benchmarks.common import (
     module_available,
 )
 
-GENERATED_TARGET = 1.10
+GENERATED_TARGET = 1.05
 LAYER_TARGET = 1.25
 OPERATIONS = ("create", "query", "retrieve")
 

@@ -22,6 +22,7 @@ from minimax_video.callbacks import (
 from minimax_video.errors import (
     AuthenticationError,
     InvalidParametersError,
+    RateLimitedError,
     RequestTimeoutError,
     ServerSideError,
 )
@@ -169,6 +170,10 @@ def test_forged_success_is_not_believed(truth: str) -> None:
     [
         AuthenticationError("invalid api key", code=2049, operation="query"),
         InvalidParametersError("task not found", code=2013, operation="query"),
+        # Rate limits no quick redelivery fixes (the catalogue says `retry: never`): a 503
+        # would only invite the sender to spend the user's query budget again.
+        RateLimitedError("rate growth limit", code=2045, operation="query"),
+        RateLimitedError("usage limit exceeded", code=2056, operation="query"),
     ],
 )
 def test_permanent_confirmation_failure_is_never_done(error: Exception) -> None:
@@ -188,6 +193,7 @@ def test_permanent_confirmation_failure_is_never_done(error: Exception) -> None:
     [
         RequestTimeoutError("timed out", operation="query"),
         ServerSideError("internal error", code=1000, operation="query"),
+        RateLimitedError("rate limited", code=1002, operation="query"),
         RuntimeError("a bug in a user-supplied confirm"),
     ],
 )

@@ -78,7 +78,7 @@ def test_pending_polls_answer_queueing_then_processing_then_success() -> None:
     with mock_minimax(pending_polls=2) as api:
         client = _client()
         statuses = [
-            str(query_video_generation_task.sync(client=client, task_id="t").status)  # type: ignore[union-attr]
+            str(query_video_generation_task.sync(client=client, task_id="t").status)
             for _ in range(4)
         ]
     assert statuses == ["Queueing", "Processing", "Success", "Success"]
@@ -128,7 +128,7 @@ def test_reset_forgets_answers_and_calls() -> None:
         api.reset()
         assert api.calls == []
         assert api.route("videoGeneration").call_count == 0
-        assert video_generation.sync(client=client, body=body).base_resp.status_code == 0  # type: ignore[union-attr]
+        assert video_generation.sync(client=client, body=body).base_resp.status_code == 0
 
 
 def test_a_request_that_breaks_the_spec_fails_at_the_call_with_the_field_named() -> None:

@@ -9,10 +9,11 @@ clients), and stricter where a generated SDK is more fragile than the wire:
   are classes, properties are attributes and keyword arguments. Removing or renaming any of them
   breaks code that imports or calls it, even where oasdiff sees no wire change (operation id,
   tag, request property removed, response enum value removed, component renamed).
-- generated enums raise ValueError on a value they do not list, so a response enum that gains a
-  value (or a response field that becomes an enum) crashes parsing: breaking, as oasdiff has it
-  since v1.30. The hand-written layer tolerates unknown task states, but users of
-  `minimax_client` directly do not.
+- generated enums read forward-compatibly (our template: a value they do not list becomes an
+  unknown member, `is_known` False, kept losslessly), so a response enum that gains a value, or
+  a response field that becomes an enum, is compatible here, unlike oasdiff (breaking since
+  v1.30, for clients whose enums raise). Removing a value or the enum still breaks code that
+  names the member or the class.
 - the generated model sends a request property's `default` whenever the caller leaves it out,
   so a changed request default changes what goes on the wire: breaking.
 
@@ -175,15 +176,19 @@ RULES: dict[str, Rule] = _rules(
     ("request-enum-removed", B, "the generated enum class disappears: code naming it breaks"),
     (
         "response-enum-value-added",
-        B,
-        "generated enums raise ValueError on a value they do not list",
+        C,
+        "generated enums keep an unlisted value as an unknown member (is_known False)",
     ),
     (
         "response-enum-value-removed",
         B,
         "the generated enum member disappears: code naming it breaks",
     ),
-    ("response-became-enum", B, "parsing now raises ValueError on any value outside the list"),
+    (
+        "response-became-enum",
+        C,
+        "the attribute becomes a StrEnum (still a str); values outside the list parse as unknown",
+    ),
     ("response-enum-removed", B, "the generated enum class disappears; any string may arrive"),
     # --- constraints --------------------------------------------------------------------------
     ("request-constraint-narrowed", B, "values that were valid are now refused"),

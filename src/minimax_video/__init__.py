@@ -9,6 +9,7 @@ with MiniMaxVideo() as client:  # key from MINIMAX_API_KEY
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from minimax_video.errors import (
@@ -47,6 +48,18 @@ if TYPE_CHECKING:
     from minimax_video.jobs import FileInfo, GenerationResult
     from minimax_video.retry import RetryPolicy
 
+_EXTRA_HINT = "the hand-written layer needs the video extra: pip install 'minimax-s2v[video]'"
+
+
+def main() -> None:
+    """The `minimax-video` command; says which extra to install when its dependencies are not."""
+    try:
+        from minimax_video.cli import main as cli_main
+    except ModuleNotFoundError as exc:
+        sys.exit(f"minimax-video: {exc.name} is not installed; {_EXTRA_HINT}")
+    cli_main()
+
+
 # The client stack (httpx, the generated client, Pillow, stamina) loads on first use, so that
 # `import minimax_video.errors` or the CLI's `--help` stay fast.
 _LAZY = {
@@ -67,7 +80,11 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'minimax_video' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"minimax_video.{module}"), name)
+    try:
+        imported = importlib.import_module(f"minimax_video.{module}")
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(f"{exc}; {_EXTRA_HINT}", name=exc.name) from exc
+    value = getattr(imported, name)
     globals()[name] = value
     return value
 

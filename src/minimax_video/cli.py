@@ -102,17 +102,13 @@ def exit_code_for(exc: BaseException) -> int:
 
 def _hint_for(exc: BaseException, code: int) -> str | None:
     """One actionable sentence per exit code (the error itself says what happened)."""
-    from minimax_video import errors
+    from minimax_video import errors, operations
 
     task_id = getattr(exc, "task_id", None)
+    if isinstance(exc, errors.APIError) and exc.code in errors.ERROR_CODES:
+        return exc.policy.hint  # the spec's catalogue says what to do about each code
     if code == EXIT_AUTH:
         return "check MINIMAX_API_KEY (or --api-key) and --base-url; try `minimax-video demo`"
-    if isinstance(exc, errors.InsufficientBalanceError):
-        return "top up your MiniMax account balance, then run the command again"
-    if code == EXIT_QUOTA:
-        return "rate limit or usage quota reached: wait a while, then run the command again"
-    if code == EXIT_MODERATION:
-        return "change the prompt or the image and try again"
     if code == EXIT_TASK_FAILED:
         return "MiniMax could not generate this video; try again, perhaps with another prompt"
     if code == EXIT_TIMEOUT and task_id:
@@ -121,7 +117,7 @@ def _hint_for(exc: BaseException, code: int) -> str | None:
             f"`minimax-video download FILE_ID --out FILE`"
         )
     uncertain = isinstance(exc, errors.TransportError) and not isinstance(exc, errors.ConnectError)
-    if uncertain and getattr(exc, "operation", None) == "videoGeneration":
+    if uncertain and getattr(exc, "operation", None) == operations.CREATE.id:
         return (
             "the request may have reached MiniMax, so a (billed) task may exist: check your "
             "MiniMax console before running the command again"

@@ -1,9 +1,8 @@
 """Configuration: the API key (kept secret), the base URL and timeouts with sane defaults.
 
-The generated `Client` waits forever by default (`timeout=None`) and `AuthenticatedClient` keeps
-the key in its attrs repr; this module gives the hand-written layer a key wrapper that never
-prints, an `httpx.Auth` that sends it only to the configured API origin (never to the download
-CDN), and finite timeouts.
+The layer sends its own requests (streamed bodies, retries, downloads from a CDN), so it keeps
+the key in a wrapper that never prints and an `httpx.Auth` that sends it only to the configured
+API origin (never to the download CDN); its default timeouts are the generated client's.
 """
 
 from __future__ import annotations
@@ -15,16 +14,18 @@ from collections.abc import Generator
 from urllib.parse import urlsplit
 
 import httpx
+from minimax_client import client as client_defaults
 
 from minimax_video.errors import ConfigurationError
+from minimax_video.spec import bundled_spec
 
 ENV_API_KEY = "MINIMAX_API_KEY"
 ENV_BASE_URL = "MINIMAX_BASE_URL"
-DEFAULT_BASE_URL = "https://api.minimax.io"
-"""The global (`.io`) host; mainland accounts use `https://api.minimaxi.com`."""
+DEFAULT_BASE_URL: str = bundled_spec()["servers"][0]["url"]
+"""The spec's server, the global (`.io`) host; mainland accounts use `https://api.minimaxi.com`."""
 
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-"""10 s to connect, 60 s for each read, write or pool wait (per operation, not per request)."""
+DEFAULT_TIMEOUT = client_defaults.DEFAULT_TIMEOUT
+"""The generated client's: 10 s to connect, 60 s for each read, write or pool wait."""
 
 _MASK = "**********"
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")

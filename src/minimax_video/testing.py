@@ -32,17 +32,16 @@ except ImportError as exc:  # pragma: no cover - depends on the install
         "minimax_video.testing needs respx: pip install 'minimax-s2v[testing]'"
     ) from exc
 
+from minimax_video import operations
+from minimax_video.config import DEFAULT_BASE_URL
 from minimax_video.errors import RequestValidationError
 from minimax_video.validation import SpecValidator, default_validator
 
 __all__ = ["DEFAULT_BASE_URL", "OPERATIONS", "MiniMaxMock", "mock_minimax"]
 
-DEFAULT_BASE_URL = "https://api.minimax.io"
 #: operationId -> (method, path), as in the bundled spec.
 OPERATIONS: Mapping[str, tuple[str, str]] = {
-    "videoGeneration": ("POST", "/v1/video_generation"),
-    "queryVideoGenerationTask": ("GET", "/v1/query/video_generation"),
-    "retrieveFile": ("GET", "/v1/files/retrieve"),
+    op.id: (op.method, op.path) for op in operations.OPERATIONS
 }
 DOWNLOAD_HOST = "https://files.minimax-mock.invalid"  # .invalid never resolves (RFC 2606)
 # The first bytes of an MP4 file (an ftyp box): enough for code that sniffs the type.
@@ -181,11 +180,11 @@ class MiniMaxMock:
     def _default(self, operation_id: str, request: httpx.Request) -> dict[str, Any]:
         """A spec-valid success answer for a request that passed validation."""
         params = request.url.params
-        if operation_id == "videoGeneration":
+        if operation_id == operations.CREATE.id:
             task_id = str(106916112212031 + next(self._ids))
             self._polls[task_id] = 0
             return {"task_id": task_id, "base_resp": dict(_OK)}
-        if operation_id == "queryVideoGenerationTask":
+        if operation_id == operations.QUERY.id:
             task_id = params.get("task_id", "")
             polls = self._polls.get(task_id, 0)
             self._polls[task_id] = polls + 1

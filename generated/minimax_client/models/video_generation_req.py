@@ -124,8 +124,6 @@ class VideoGenerationReq:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.subject_reference import SubjectReference  # noqa: PLC0415
-
         if not isinstance(src_dict, Mapping):
             raise ResponseValidationError(
                 f"expected a JSON object, got {type(src_dict).__name__}",
@@ -207,3 +205,6 @@ class VideoGenerationReq:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.subject_reference import SubjectReference  # noqa: E402 - at the end, once: models may refer to each other

@@ -50,8 +50,6 @@ class VideoGenerationResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base_resp import BaseResp  # noqa: PLC0415
-
         if not isinstance(src_dict, Mapping):
             raise ResponseValidationError(
                 f"expected a JSON object, got {type(src_dict).__name__}",
@@ -99,3 +97,6 @@ class VideoGenerationResp:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.base_resp import BaseResp  # noqa: E402 - at the end, once: models may refer to each other

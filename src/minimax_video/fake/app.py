@@ -44,16 +44,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from minimax_video import operations
+from minimax_video.config import DEFAULT_BASE_URL
 from minimax_video.fake.clock import Clock, ManualClock, MonotonicClock
 from minimax_video.fake.faults import Fault, FaultKind, FaultPlan, Faults, TaskOutcome
 from minimax_video.fake.tasks import CallbackCasing, FakeTask
 from minimax_video.fake.video import VIDEO_FILENAME, VIDEO_HEIGHT, VIDEO_WIDTH, video_bytes
+from minimax_video.operations import CREATE, QUERY, RETRIEVE
 from minimax_video.spec import bundled_spec, schema_validator
 
 logger = logging.getLogger("minimax_video.fake")
 
 FAKE_API_KEY: Final = "fake-minimax-key"
-DEFAULT_BASE_URL: Final = "https://api.minimax.io"
 CHALLENGE_SECONDS: Final = 3.0
 """Upstream: the callback server must echo the challenge within 3 s."""
 FAULT_SCOPE_KEY: Final = "minimax_video.fake.fault"
@@ -65,11 +67,7 @@ _MSG_MISSING_KEY: Final = (
 _ID_LOW, _ID_HIGH = 170_000_000_000_000, 180_000_000_000_000
 _INT64_MAX: Final = 2**63 - 1
 _DECIMAL: Final = re.compile(r"[+-]?[0-9]{1,30}")
-_OPERATIONS: Final = {
-    ("POST", "/v1/video_generation"): "videoGeneration",
-    ("GET", "/v1/query/video_generation"): "queryVideoGenerationTask",
-    ("GET", "/v1/files/retrieve"): "retrieveFile",
-}
+_OPERATIONS: Final = {(op.method, op.path): op.id for op in operations.OPERATIONS}
 _GATEWAY_PAGES: Final = (
     (502, "Bad Gateway"),
     (503, "Service Temporarily Unavailable"),
@@ -166,9 +164,9 @@ class FakeMiniMax:
         )
         self.app = Starlette(
             routes=[
-                Route("/v1/video_generation", self._create, methods=["POST"]),
-                Route("/v1/query/video_generation", self._query, methods=["GET"]),
-                Route("/v1/files/retrieve", self._retrieve, methods=["GET"]),
+                Route(CREATE.path, self._create, methods=[CREATE.method]),
+                Route(QUERY.path, self._query, methods=[QUERY.method]),
+                Route(RETRIEVE.path, self._retrieve, methods=[RETRIEVE.method]),
                 Route("/download/{file_id:int}/{name}", self._download, methods=["GET"]),
                 Route("/openapi.json", self._openapi, methods=["GET"]),
             ],
@@ -252,7 +250,7 @@ class FakeMiniMax:
     # --- the operations ----------------------------------------------------------------------
 
     async def _create(self, request: Request) -> Response:
-        denied = self._auth(request, "videoGeneration")
+        denied = self._auth(request, CREATE.id)
         if denied is not None:
             return denied
         try:
@@ -285,7 +283,7 @@ class FakeMiniMax:
         return self._json({"task_id": task_id, "base_resp": _ok()})
 
     async def _query(self, request: Request) -> Response:
-        denied = self._auth(request, "queryVideoGenerationTask")
+        denied = self._auth(request, QUERY.id)
         if denied is not None:
             return denied
         task_id = request.query_params.get("task_id")
@@ -318,7 +316,7 @@ class FakeMiniMax:
         return self._json(answer)
 
     async def _retrieve(self, request: Request) -> Response:
-        denied = self._auth(request, "retrieveFile")
+        denied = self._auth(request, RETRIEVE.id)
         if denied is not None:
             return denied
         raw = request.query_params.get("file_id")
@@ -372,7 +370,7 @@ class FakeMiniMax:
     def _auth(self, request: Request, operation: str) -> Response | None:
         header = request.headers.get("authorization", "")
         scheme, _, key = header.partition(" ")
-        task = "" if operation == "videoGeneration" else None
+        task = "" if operation == CREATE.id else None
         if scheme.lower() != "bearer" or not key.strip():
             return self._error(1004, _MSG_MISSING_KEY, task=task)
         if not hmac.compare_digest(key.strip().encode(), self.api_key.encode()):
@@ -536,7 +534,7 @@ class FakeMiniMax:
     def fault_answer(self, fault: Fault, operation: str) -> Response | None:
         """The answer that replaces the real one for rate limits and 5xx; None otherwise."""
         if fault.kind is FaultKind.RATE_LIMIT:
-            task = "" if operation == "videoGeneration" else None
+            task = "" if operation == CREATE.id else None
             return self._error(1002, "rate limit exceeded(RPM)", task=task)
         if fault.kind is FaultKind.SERVER_ERROR:
             code, reason = _GATEWAY_PAGES[int(fault.pick * len(_GATEWAY_PAGES))]

@@ -13,10 +13,10 @@ import threading
 from dataclasses import dataclass, fields
 from typing import Final
 
-OPERATIONS: Final = frozenset(
-    {"videoGeneration", "queryVideoGenerationTask", "retrieveFile", "download"}
-)
-API_OPERATIONS: Final = frozenset({"videoGeneration", "queryVideoGenerationTask", "retrieveFile"})
+from minimax_video import operations
+
+API_OPERATIONS: Final = frozenset(op.id for op in operations.OPERATIONS)
+OPERATIONS: Final = API_OPERATIONS | {operations.DOWNLOAD}
 
 
 class FaultKind(enum.Enum):

@@ -120,6 +120,22 @@ async def test_a_good_remote_image_is_checked_then_sent_as_given(mode: Mode) -> 
     assert len(fake.tasks) == 2
 
 
+@pytest.mark.parametrize("mode", MODES)
+async def test_an_image_url_with_credentials_is_not_fetched_nor_echoed(
+    mode: Mode, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake, client, router = _client(mode, {"/face.png": lambda: httpx.Response(200, content=png())})
+    url = f"https://user:hunter2-secret@{IMAGE_HOST}/face.png"
+    with pytest.raises(InputError, match="credentials") as caught:
+        await call(client, "submit", url, "waves")
+    await close(client)
+    assert "hunter2-secret" not in str(caught.value)
+    assert "hunter2-secret" not in caplog.text
+    assert router.image_requests == []
+    assert fake.tasks == {}
+
+
 def test_the_cli_refuses_a_404_image_url_with_exit_2(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

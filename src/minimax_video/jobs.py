@@ -60,7 +60,12 @@ from minimax_video.images import (
     check_prompt_optimizer,
     prepare_image,
 )
-from minimax_video.remote_images import RemoteImageSink, local_image_paths, remote_image_url
+from minimax_video.remote_images import (
+    RemoteImageSink,
+    local_image_paths,
+    refuse_credentials,
+    remote_image_url,
+)
 from minimax_video.resume import Resume, attach
 from minimax_video.retry import (
     RetryPredicate,
@@ -657,6 +662,7 @@ class Jobs:
         url = remote_image_url(image)
         if url is None:
             return
+        refuse_credentials(url)
         sink = RemoteImageSink(url)
         try:
             yield Fetch(url, sink)

@@ -54,6 +54,16 @@ def shown(url: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def refuse_credentials(url: str) -> None:
+    """An image URL with `user:password@` is not fetched: httpx would log it with the request."""
+    if "@" in urlsplit(url).netloc:
+        raise InputError(
+            f"image {shown(url)}: a URL with credentials (user:password@) is not fetched to be "
+            "checked, so that they never reach a log; use a signed URL, or pass "
+            "verify_image_url=False (--no-verify-image-url) to send it unchecked"
+        )
+
+
 class RemoteImageSink:
     """Collects a fetched image in memory, up to the size limit, for `Jobs.check_remote_image`."""
 

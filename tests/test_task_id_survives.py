@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from minimax_video import MiniMaxError
@@ -180,3 +181,33 @@ async def test_library_errors_after_the_create_carry_the_ids(mode: Mode, tmp_pat
     assert (resume.task_id, resume.file_id) == (task_id, str(fake.tasks[task_id].file_id))
     assert resume.command() == f"minimax-video download {resume.file_id} --out {out}"
     assert any(task_id in note for note in caught.value.__notes__)
+
+
+async def test_a_cancelled_async_generate_leaves_no_part_and_keeps_the_ids(tmp_path: Path) -> None:
+    import asyncio
+
+    from minimax_video.resume import resume_of
+
+    fake, clock = new_fake()
+    running: list[asyncio.Task[object]] = []
+
+    def cancel_on_download(request: httpx.Request) -> None:
+        if request.url.path.startswith("/download/"):
+            running[0].cancel()
+
+    client, _ = new_client("async", fake, before=cancel_on_download)
+    out = tmp_path / "clip.mp4"
+    job = asyncio.ensure_future(
+        call(
+            client, "generate", png(), "waves", out, sleep=sleeper("async", clock), clock=clock.now
+        )
+    )
+    running.append(job)
+    with pytest.raises(asyncio.CancelledError) as caught:
+        await job
+    await close(client)
+    (task_id,) = fake.tasks
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.file_id) == (task_id, str(fake.tasks[task_id].file_id))
+    assert list(tmp_path.iterdir()) == []  # no .part, no video

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from minimax_video.spec import resolve
 from scripts.specdiff import rules
 from scripts.specdiff.model import Change
 from scripts.specdiff.rules import PYTHON_TYPED_FORMATS, Effect
@@ -90,37 +91,6 @@ def pair_renames(
             taken.add(best)
             pairs.append((old_name, best))
     return pairs
-
-
-def _pointer(document: Any, ref: str) -> Any:
-    if not ref.startswith("#"):
-        return _MISSING
-    node = document
-    for part in ref[1:].split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _MISSING
-    return node
-
-
-def resolve(document: Any, node: Any) -> tuple[Any, str | None]:
-    """Follow local `$ref`s (3.1 siblings such as `description` override the target's)."""
-    last_ref: str | None = None
-    seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        target = _pointer(document, ref)
-        if ref in seen or target is _MISSING:
-            break
-        seen.add(ref)
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
-        node = {**target, **siblings} if isinstance(target, dict) and siblings else target
-        last_ref = ref
-    return node, last_ref
 
 
 def _component_name(ref: str) -> str:

@@ -32,7 +32,7 @@ from minimax_client.models import (
 )
 from schemathesis import GenerationMode
 
-from minimax_video.spec import bundled_spec
+from minimax_video.spec import bundled_spec, resolve
 
 BASE = "https://api.minimax.io"
 API_KEY = "test-key.eyJhbGciOiJIUzI1NiJ9"
@@ -273,10 +273,8 @@ class Checker:
 
 
 def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        schema = bundled_spec()["components"]["schemas"][name]
-    return schema
+    resolved: Mapping[str, Any] = resolve(bundled_spec(), schema)[0]
+    return resolved
 
 
 def check_typed_fields(

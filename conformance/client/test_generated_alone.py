@@ -31,7 +31,7 @@ from conformance.client._support import (
     call_async,
     call_sync,
 )
-from minimax_video.spec import bundled_spec
+from minimax_video.spec import bundled_spec, resolve
 
 SPEC = bundled_spec()
 SCHEMAS = SPEC["components"]["schemas"]
@@ -75,9 +75,8 @@ _ACCEPTS = {"integer": {"integer"}, "number": {"integer", "number"}}
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
+    resolved: dict[str, Any] = resolve(SPEC, schema)[0]
+    return resolved
 
 
 def _leaves(

@@ -24,7 +24,7 @@ from schemathesis import GenerationMode
 
 from conformance.client._support import BASE, BY_ID, OPERATIONS, Operation, response_cases
 from minimax_video.errors import ResponseValidationError
-from minimax_video.spec import bundled_spec
+from minimax_video.spec import bundled_spec, resolve
 from minimax_video.validation import (
     CompiledSchema,
     SpecValidator,
@@ -119,9 +119,7 @@ JSON_VALUES = st.recursive(
 
 def _example(schema: CompiledSchema) -> Any:
     """The spec's example for `schema` (its `$ref` target's), or an empty object."""
-    node: Any = schema.schema
-    if "$ref" in node:
-        node = SPEC["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    node: Any = resolve(SPEC, schema.schema)[0]
     return copy.deepcopy(node.get("example", {}))
 
 

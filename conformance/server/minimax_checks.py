@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from requests.structures import CaseInsensitiveDict
 from schemathesis import Case, CheckContext, CheckFunction, Response
 
-from minimax_video.spec import schema_validator
+from minimax_video.spec import resolve, schema_validator
 
 REQUEST_LEVEL_CODES: Final = frozenset({1002, 1004, 2013, 2049})
 """Rate limit, authentication, invalid API key and invalid parameters: codes the error-code
@@ -52,12 +52,7 @@ AnyCase: TypeAlias = Case[Any]
 
 
 def _resolve(spec: dict[str, Any], node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+    return resolve(spec, node)[0]
 
 
 def _spec(case: AnyCase) -> dict[str, Any]:

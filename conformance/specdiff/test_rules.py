@@ -298,3 +298,16 @@ def test_type_effect(old: set[str] | None, new: set[str] | None, effect: Effect)
 )
 def test_constraint_effect(keyword: str, old: Any, new: Any, effect: Effect) -> None:
     assert constraint_effect(keyword, old, new) is effect
+
+
+def test_every_rule_id_is_written_out_where_it_fires() -> None:
+    """Grepping a rule id from the table finds the code that reports it (no assembled ids)."""
+    from scripts import paths
+
+    folder = paths.ROOT / "scripts/specdiff"
+    rules_text = (folder / "rules.py").read_text(encoding="utf-8")
+    firing = rules_text[rules_text.index("# --- effects") :]  # after the RULES table
+    firing += (folder / "walk.py").read_text(encoding="utf-8")
+    firing += (folder / "overlay_check.py").read_text(encoding="utf-8")
+    missing = [rule_id for rule_id in RULES if f'"{rule_id}"' not in firing]
+    assert missing == []

@@ -370,12 +370,36 @@ PYTHON_TYPED_FORMATS = frozenset({"date-time", "date", "uuid", "binary"})
 """Formats openapi-python-client maps to a Python type of their own (datetime, date, UUID, File)."""
 
 
+# Rule ids are written out, never assembled, so that grepping an id finds where it fires.
+_TYPE_RULES = {
+    ("request", Effect.CHANGES): "request-type-changed",
+    ("request", Effect.NARROWS): "request-type-narrowed",
+    ("request", Effect.WIDENS): "request-type-widened",
+    ("response", Effect.CHANGES): "response-type-changed",
+    ("response", Effect.NARROWS): "response-type-narrowed",
+    ("response", Effect.WIDENS): "response-type-widened",
+}
+_CONSTRAINT_RULES = {
+    ("request", Effect.CHANGES): "request-constraint-changed",
+    ("request", Effect.NARROWS): "request-constraint-narrowed",
+    ("request", Effect.WIDENS): "request-constraint-widened",
+    ("response", Effect.CHANGES): "response-constraint-changed",
+    ("response", Effect.NARROWS): "response-constraint-narrowed",
+    ("response", Effect.WIDENS): "response-constraint-widened",
+}
+
+
 def type_rule(direction: str, effect: Effect) -> str:
-    return f"{direction}-type-{effect.value}"
+    return _TYPE_RULES[direction, effect]
 
 
 def constraint_rule(direction: str, effect: Effect) -> str:
-    return f"{direction}-constraint-{effect.value}"
+    return _CONSTRAINT_RULES[direction, effect]
+
+
+def by_side(direction: str, request_rule: str, response_rule: str) -> str:
+    """The id for `direction`, both written out (grep-able) at the call site."""
+    return request_rule if direction == "request" else response_rule
 
 
 def format_rule(direction: str, effect: Effect) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from minimax_video.spec import resolve
 from scripts.specdiff import rules
 from scripts.specdiff.model import Change
 from scripts.specdiff.rules import PYTHON_TYPED_FORMATS, Effect
@@ -90,37 +91,6 @@ def pair_renames(
             taken.add(best)
             pairs.append((old_name, best))
     return pairs
-
-
-def _pointer(document: Any, ref: str) -> Any:
-    if not ref.startswith("#"):
-        return _MISSING
-    node = document
-    for part in ref[1:].split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _MISSING
-    return node
-
-
-def resolve(document: Any, node: Any) -> tuple[Any, str | None]:
-    """Follow local `$ref`s (3.1 siblings such as `description` override the target's)."""
-    last_ref: str | None = None
-    seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        target = _pointer(document, ref)
-        if ref in seen or target is _MISSING:
-            break
-        seen.add(ref)
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
-        node = {**target, **siblings} if isinstance(target, dict) and siblings else target
-        last_ref = ref
-    return node, last_ref
 
 
 def _component_name(ref: str) -> str:
@@ -298,18 +268,22 @@ class Differ:
         if old is None and new is None:
             return
         if old is None:
-            self._at(f"{d}-became-enum", at, f"restricted to {_show(new)}", None, new)
+            rule = rules.by_side(d, "request-became-enum", "response-became-enum")
+            self._at(rule, at, f"restricted to {_show(new)}", None, new)
             return
         if new is None:
-            self._at(f"{d}-enum-removed", at, f"no longer restricted to {_show(old)}", old, None)
+            rule = rules.by_side(d, "request-enum-removed", "response-enum-removed")
+            self._at(rule, at, f"no longer restricted to {_show(old)}", old, None)
             return
         old_keys, new_keys = {_canonical(v): v for v in old}, {_canonical(v): v for v in new}
         for key in sorted(old_keys.keys() - new_keys.keys()):
             value = old_keys[key]
-            self._at(f"{d}-enum-value-removed", at, f"enum value {_show(value)} removed", value)
+            rule = rules.by_side(d, "request-enum-value-removed", "response-enum-value-removed")
+            self._at(rule, at, f"enum value {_show(value)} removed", value)
         for key in sorted(new_keys.keys() - old_keys.keys()):
             value = new_keys[key]
-            self._at(f"{d}-enum-value-added", at, f"enum value {_show(value)} added", None, value)
+            rule = rules.by_side(d, "request-enum-value-added", "response-enum-value-added")
+            self._at(rule, at, f"enum value {_show(value)} added", None, value)
 
     def _constraint(self, keyword: str, old: Any, new: Any, at: _Where) -> None:
         if old == new:
@@ -356,20 +330,23 @@ class Differ:
         ):
             del removed[old_name], added[new_name]
             self._at(
-                f"{d}-property-renamed",
+                rules.by_side(d, "request-property-renamed", "response-property-renamed"),
                 at.child(old_name),
                 f"property `{old_name}` renamed to `{new_name}`",
                 old_name,
                 new_name,
             )
         for name in sorted(removed):
-            self._at(f"{d}-property-removed", at.child(name), f"property `{name}` removed")
+            rule = rules.by_side(d, "request-property-removed", "response-property-removed")
+            self._at(rule, at.child(name), f"property `{name}` removed")
         for name in sorted(added):
             required = name in new_required
-            if d == "request":
-                rule = f"request-property-added-{'required' if required else 'optional'}"
-            else:
+            if d == "response":
                 rule = "response-property-added"
+            elif required:
+                rule = "request-property-added-required"
+            else:
+                rule = "request-property-added-optional"
             kind = "required" if required else "optional"
             self._at(rule, at.child(name), f"{kind} property `{name}` added")
         for name in sorted(old_props.keys() & new_props.keys()):
@@ -377,7 +354,16 @@ class Differ:
             was, now = name in old_required, name in new_required
             if was != now:
                 state = "required" if now else "optional"
-                self._at(f"{d}-property-became-{state}", here, f"`{name}` became {state}")
+                rule = rules.by_side(
+                    d,
+                    "request-property-became-required"
+                    if now
+                    else "request-property-became-optional",
+                    "response-property-became-required"
+                    if now
+                    else "response-property-became-optional",
+                )
+                self._at(rule, here, f"`{name}` became {state}")
             self.schema(old_props[name], new_props[name], here)
 
     # --- operations ---------------------------------------------------------------------------
@@ -594,13 +580,24 @@ class Differ:
         for key in sorted(added):
             required = bool(added[key].get("required")) or added[key].get("in") == "path"
             kind = "required" if required else "optional"
-            self.emit(f"request-parameter-added-{kind}", name, key, f"new {kind} parameter")
+            rule = (
+                "request-parameter-added-required"
+                if required
+                else "request-parameter-added-optional"
+            )
+            self.emit(rule, name, key, f"new {kind} parameter")
         for key in sorted(old_params.keys() & new_params.keys()):
             before, after = old_params[key], new_params[key]
             at = _Where(name, "request", key)
             if bool(before.get("required")) != bool(after.get("required")):
-                state = "required" if after.get("required") else "optional"
-                self._at(f"request-parameter-became-{state}", at, f"became {state}")
+                now = bool(after.get("required"))
+                state = "required" if now else "optional"
+                rule = (
+                    "request-parameter-became-required"
+                    if now
+                    else "request-parameter-became-optional"
+                )
+                self._at(rule, at, f"became {state}")
             self._docs(before, after, at)
             self._unclassified(before, after, _PARAMETER_KEYS, at)
             self.schema(before.get("schema", {}), after.get("schema", {}), at)
@@ -613,15 +610,19 @@ class Differ:
         if old is None and new is None:
             return
         if old is None:
-            kind = "required" if new.get("required") else "optional"
-            self._at(f"request-body-added-{kind}", at, f"{kind} request body added")
+            required = bool(new.get("required"))
+            kind = "required" if required else "optional"
+            rule = "request-body-added-required" if required else "request-body-added-optional"
+            self._at(rule, at, f"{kind} request body added")
             return
         if new is None:
             self._at("request-body-removed", at, "request body removed")
             return
         if bool(old.get("required")) != bool(new.get("required")):
-            state = "required" if new.get("required") else "optional"
-            self._at(f"request-body-became-{state}", at, f"request body became {state}")
+            now = bool(new.get("required"))
+            state = "required" if now else "optional"
+            rule = "request-body-became-required" if now else "request-body-became-optional"
+            self._at(rule, at, f"request body became {state}")
         self._docs(old, new, at)
         self._content(old.get("content") or {}, new.get("content") or {}, at, "request")
 
@@ -629,9 +630,13 @@ class Differ:
         self, old: dict[str, Any], new: dict[str, Any], at: _Where, direction: str
     ) -> None:
         for media in sorted(old.keys() - new.keys()):
-            self._at(f"{direction}-media-type-removed", at, f"media type {media} removed")
+            rule = rules.by_side(
+                direction, "request-media-type-removed", "response-media-type-removed"
+            )
+            self._at(rule, at, f"media type {media} removed")
         for media in sorted(new.keys() - old.keys()):
-            self._at(f"{direction}-media-type-added", at, f"media type {media} added")
+            rule = rules.by_side(direction, "request-media-type-added", "response-media-type-added")
+            self._at(rule, at, f"media type {media} added")
         for media in sorted(old.keys() & new.keys()):
             here = (
                 at if media == "application/json" else replace(at, prefix=f"{at.prefix} ({media})")

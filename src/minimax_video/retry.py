@@ -34,7 +34,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -120,14 +120,6 @@ class RetryPolicy:
                 raise
             first = exc
         return await self._retry_async(fn, on, operation, first, budget)
-
-    def attempts_sync(self, on: RetryPredicate) -> Iterator[stamina.Attempt]:
-        """`for attempt in policy.attempts_sync(pred): with attempt: ...`"""
-        return iter(self._context(on, self.budget))
-
-    def attempts_async(self, on: RetryPredicate) -> AsyncIterator[stamina.Attempt]:
-        """`async for attempt in policy.attempts_async(pred): with attempt: ...`"""
-        return aiter(self._context(on, self.budget))
 
     def _budget_left(self, started: float) -> float | None:
         """What is left of the budget: the first attempt counts, as it would inside stamina."""

@@ -7,9 +7,11 @@ pipeline), so validation always matches the client it validates.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 if TYPE_CHECKING:
     import jsonschema
@@ -23,6 +25,49 @@ def bundled_spec() -> dict[str, Any]:
     text = resources.files("minimax_client").joinpath("openapi.json").read_text(encoding="utf-8")
     spec: dict[str, Any] = json.loads(text)
     return spec
+
+
+def pointer(document: Any, ref: str) -> Any:
+    """The target of a local `#/a/b` ref (RFC 6901, %-decoded, as `referencing` resolves it).
+
+    Raises LookupError for a ref that is not local or points nowhere. The one `$ref` resolver of
+    the project: validation, the spec diff and the tests all follow refs through here.
+    """
+    if not ref.startswith("#"):
+        raise LookupError(f"non-local $ref {ref!r}")
+    node = document
+    for raw in unquote(ref[1:]).split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        elif isinstance(node, Mapping) and token in node:
+            node = node[token]
+        else:
+            raise LookupError(f"unresolvable $ref {ref!r}")
+    return node
+
+
+def resolve(document: Any, node: Any) -> tuple[Any, str | None]:
+    """`node` with its local `$ref`s followed, and the last ref followed (None if none).
+
+    OpenAPI 3.1 siblings of a `$ref` (`description`, ...) override the target's; a cycle or a
+    ref that points nowhere stops the walk where it is.
+    """
+    last_ref: str | None = None
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        try:
+            target = pointer(document, ref)
+        except LookupError:
+            break
+        if ref in seen:
+            break
+        seen.add(ref)
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**target, **siblings} if isinstance(target, Mapping) and siblings else target
+        last_ref = ref
+    return node, last_ref
 
 
 def _rebase(node: Any) -> Any:

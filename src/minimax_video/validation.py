@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 import httpx
 import jsonschema_rs
@@ -37,7 +37,7 @@ from minimax_video.errors import (
     ResponseValidationError,
     UndocumentedStatusError,
 )
-from minimax_video.spec import bundled_spec, schema_validator
+from minimax_video.spec import bundled_spec, pointer, schema_validator
 
 if TYPE_CHECKING:
     import jsonschema
@@ -245,19 +245,10 @@ class _NoFastForm(Exception):
 
 
 def _pointer(document: Any, ref: str) -> Any:
-    """The target of a local `#/a/b` ref, as `referencing` resolves it (RFC 6901, %-decoded)."""
-    if not ref.startswith("#"):
-        raise _NoFastForm(f"non-local $ref {ref!r}")
-    node = document
-    for raw in unquote(ref[1:]).split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        elif isinstance(node, Mapping) and token in node:
-            node = node[token]
-        else:
-            raise _NoFastForm(f"unresolvable $ref {ref!r}")
-    return node
+    try:
+        return pointer(document, ref)
+    except LookupError as exc:
+        raise _NoFastForm(str(exc)) from None
 
 
 class _FastForm:

@@ -108,10 +108,6 @@ class Faults:
                 values[name] = float(raw)
         return cls(**values)  # type: ignore[arg-type]
 
-    @property
-    def any_call_faults(self) -> bool:
-        return any(getattr(self, kind.value) > 0 for kind in FaultKind)
-
 
 _TASK_FIELDS: Final = ("task_fail", "moderation")
 

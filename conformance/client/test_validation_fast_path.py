@@ -29,9 +29,9 @@ from minimax_video.validation import (
     CompiledSchema,
     SpecValidator,
     ValidatingTransport,
-    _uri_checker,
     default_validator,
 )
+from minimax_video.validation.compiled import uri_checker
 
 SCHEMAS = default_validator().compiled_schemas()
 SPEC = bundled_spec()
@@ -235,7 +235,7 @@ def test_lone_surrogates_are_judged_as_the_reference_judges_them(name: str, inst
 
 # The `uri` format ----------------------------------------------------------------------------
 
-IS_URI = _uri_checker()
+IS_URI = uri_checker()
 PLAIN_URL = re.compile(
     r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?:/[\-A-Za-z0-9_.~!$&'()*+,;=:@%/]*)?"
     r"(?:\?[\-A-Za-z0-9_.~!$&'()*+,;=:@%/?]*)?(?:#[\-A-Za-z0-9_.~!$&'()*+,;=:@%/?]*)?"

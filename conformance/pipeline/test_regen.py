@@ -107,3 +107,16 @@ def test_create_sends_json_content_type_and_bearer() -> None:
     assert request.headers["Authorization"] == "Bearer k"
     assert parsed is not None
     assert parsed.task_id == "1"
+
+
+def test_every_template_override_names_its_upstream_template_and_the_pinned_generator() -> None:
+    """A generator bump is a reviewable diff: each override says what it was copied from."""
+    from scripts.regen import _pinned_versions
+
+    pinned = _pinned_versions()["openapi-python-client"]
+    templates = sorted(paths.GENERATOR_TEMPLATES.rglob("*.jinja"))
+    assert templates
+    for template in templates:
+        head = template.read_text(encoding="utf-8").split("-#}", 1)[0]
+        assert head.startswith("{#-"), template.name
+        assert f"{template.name} of openapi-python-client {pinned}" in " ".join(head.split())

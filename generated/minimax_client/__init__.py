@@ -8,9 +8,11 @@ overlay, scripts/generator/config.yaml or scripts/generator/templates/, then run
 (or `python -m scripts.regen`); `nox -s check` fails when this package is stale.
 """
 
+from . import errors
 from .client import AuthenticatedClient, Client
 
 __all__ = (
     "AuthenticatedClient",
     "Client",
+    "errors",
 )

@@ -46,6 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minimax_video.fake.clock import Clock, ManualClock, MonotonicClock
 from minimax_video.fake.faults import Fault, FaultKind, FaultPlan, Faults, TaskOutcome
+from minimax_video.fake.ratelimit import RATE_LIMIT_MESSAGE, RateLimits
 from minimax_video.fake.tasks import CallbackCasing, FakeTask
 from minimax_video.fake.video import VIDEO_FILENAME, VIDEO_HEIGHT, VIDEO_WIDTH, video_bytes
 from minimax_video.spec import bundled_spec, schema_validator
@@ -129,6 +130,7 @@ class FakeMiniMax:
         callback_casing: CallbackCasing = "lower",
         challenge_seconds: float = CHALLENGE_SECONDS,
         video: bytes | None = None,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         if len(stage_seconds) != 3 or any(s < 0 for s in stage_seconds):
             raise ValueError("stage_seconds is (preparing, queueing, processing), each >= 0")
@@ -146,6 +148,8 @@ class FakeMiniMax:
         self.callback_casing: CallbackCasing = callback_casing
         self.challenge_seconds = challenge_seconds
         self._video = video
+        self.rate_limits = rate_limits
+        """Per-key, per-operation request limits on the fake clock (1002 past them); None: off."""
         self._video_etag: str | None = None
         self.callback_poll_interval: float | None = None
         """When set (serve() does), the app's lifespan delivers callbacks in the background."""
@@ -377,6 +381,9 @@ class FakeMiniMax:
             return self._error(1004, _MSG_MISSING_KEY, task=task)
         if not hmac.compare_digest(key.strip().encode(), self.api_key.encode()):
             return self._error(2049, "invalid api key", task=task)
+        limits = self.rate_limits
+        if limits is not None and not limits.admit(key.strip(), operation, self.clock.now()):
+            return self._error(1002, RATE_LIMIT_MESSAGE, task=task)
         return None
 
     def _validate(self, body: Any) -> str | None:

@@ -35,6 +35,7 @@ DEFAULT_HEADROOM = 0.98
 """Send at 98% of a limit: a request that arrives a few ms early in the server's window is
 refused, and 2% of the schedule is cheaper than a refusal."""
 
+_EPSILON = 1e-6
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -116,10 +117,9 @@ class AdaptiveRateLimiter:
         async with self._lock:
             while True:
                 self._refill()
-                wait = 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.rate
-                wait = max(wait, self._window_wait())
-                if wait <= 0:
-                    self._tokens -= 1.0
+                wait = max(0.0, (1.0 - self._tokens) / self.rate, self._window_wait())
+                if wait <= _EPSILON:  # float sums: "due now" within a microsecond
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     self.acquired += 1
                     ticket = Ticket(self._clock)
                     self._recent.append(ticket)

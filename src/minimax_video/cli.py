@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from minimax_video.cli_batch import batch, wait
+
 if TYPE_CHECKING:
     import httpx
 
@@ -249,6 +251,10 @@ def cli() -> None:
 
     Try it with no key and no network: `minimax-video demo --out demo.mp4`.
     """
+
+
+cli.add_command(batch)  # many videos, journaled (minimax_video.cli_batch)
+cli.add_command(wait)  # pick up one task id
 
 
 def main() -> None:

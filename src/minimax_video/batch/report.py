@@ -52,6 +52,8 @@ class BatchReport:
     skipped_lines: list[dict[str, Any]] = field(default_factory=list)
     halted: str | None = None
     """Why the run stopped creating early (a refused key, no balance, a usage window)."""
+    halted_code: int | None = None
+    """The API code that stopped it (maps to the CLI's exit code)."""
     creates_sent: int = 0
     creates_refused: int = 0
     queries_refused: int = 0
@@ -75,6 +77,7 @@ class BatchReport:
             "all_saved": self.all_saved,
             "counts": self.counts,
             "halted": self.halted,
+            "halted_code": self.halted_code,
             "journal": self.journal,
             "creates_sent": self.creates_sent,
             "creates_refused": self.creates_refused,

@@ -219,6 +219,7 @@ class BatchRunner:
             o.queries_per_minute, headroom=o.headroom, clock=clock, sleep=sleep
         )
         self.halted: str | None = None
+        self.halted_code: int | None = None
         self.creates_sent = 0
         self._states: dict[str, JobState] = {}
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
@@ -293,6 +294,7 @@ class BatchRunner:
             jobs=outcomes,
             journal=str(self.journal.path),
             halted=self.halted,
+            halted_code=self.halted_code,
             creates_sent=self.creates_sent,
             creates_refused=self.creates.refusals,
             queries_refused=self.queries.refusals,
@@ -504,6 +506,7 @@ class BatchRunner:
     def _halt(self, exc: MiniMaxError) -> None:
         if self.halted is None:
             self.halted = str(exc)
+            self.halted_code = exc.code
             logger.warning("batch halted: %s", exc)
 
     def _backoff(self, attempt: int) -> float:

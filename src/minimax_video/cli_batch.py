@@ -95,7 +95,7 @@ class _Progress:
         running = c[JobState.CREATING] + c[JobState.CREATED] + c[JobState.SUCCEEDED]
         task = f" task {event.task_id}" if event.task_id else ""
         line = f"{event.name}: {event.state.value}{task}"
-        if event.detail and event.state in (JobState.FAILED, JobState.UNCERTAIN):
+        if event.detail and event.state in (JobState.FAILED, JobState.UNCERTAIN, JobState.SAVED):
             line += f": {event.detail}"
         if self._bar is None:
             click.echo(f"batch: {line}", err=True)
@@ -253,7 +253,9 @@ def batch(
             "may exist (check the MiniMax console); --recreate-uncertain creates them again",
             err=True,
         )
-    if code != 0:
+    if report.skipped_lines:
+        click.echo("hint: fix the skipped lines, then run the same command again", err=True)
+    elif code != 0:
         click.echo(f"hint: {RESUME_HINT}", err=True)
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else str(written))
     return code

@@ -43,7 +43,7 @@ async def test_every_job_is_saved_once_with_its_hash_in_the_journal(tmp_path: Pa
         assert sorted(r.task_id or "" for r in records) == sorted(fake.tasks)
         assert [r.creates for r in records] == [1] * 6
         assert sorted(t for _, t in journal.task_ids()) == sorted(fake.tasks)
-    assert not list((out / STAGING_DIR).iterdir())  # no partial file left
+    assert not (out / STAGING_DIR).exists()  # no partial file, no empty folder left
     # Every job went pending -> creating -> created -> succeeded -> saved, in that order.
     for i in range(6):
         seen = [e.state for e in events if e.name == f"clip{i}"]

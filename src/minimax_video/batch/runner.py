@@ -286,6 +286,8 @@ class BatchRunner:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            with contextlib.suppress(OSError):  # only if empty: never a user's file
+                (self.out_dir / STAGING_DIR).rmdir()
         return self.report(self._clock() - started)
 
     def report(self, seconds: float = 0.0) -> BatchReport:

@@ -26,7 +26,7 @@ class VirtualTime:
 
 async def test_requests_are_paced_at_the_rate_with_headroom() -> None:
     time = VirtualTime()
-    limiter = AdaptiveRateLimiter(5, clock=time.clock, sleep=time.sleep)
+    limiter = AdaptiveRateLimiter(5, burst=1, headroom=0.98, clock=time.clock, sleep=time.sleep)
     stamps = []
     for _ in range(11):
         ticket = await limiter.acquire()
@@ -35,6 +35,21 @@ async def test_requests_are_paced_at_the_rate_with_headroom() -> None:
     assert stamps[0] == 0.0
     gaps = {round(b - a, 6) for a, b in itertools.pairwise(stamps)}
     assert gaps == {round(60 / (5 * 0.98), 6)}  # 12.24 s: 5 a minute, 2% headroom
+
+
+async def test_with_the_defaults_no_minute_ever_holds_more_than_the_limit() -> None:
+    time = VirtualTime()
+    limiter = AdaptiveRateLimiter(5, clock=time.clock, sleep=time.sleep)
+    stamps = []
+    for _ in range(40):
+        ticket = await limiter.acquire()
+        stamps.append(time.now)
+        time.now += 0.5  # the answer takes half a second
+        ticket.done()
+    for i, start in enumerate(stamps):
+        assert sum(1 for t in stamps[i:] if t < start + 60) <= 5
+    per_minute = (len(stamps) - 1) / (stamps[-1] - stamps[0]) * 60
+    assert 4.9 < per_minute < 5.2  # the limit is used, not wasted (the burst starts it)
 
 
 async def test_requests_in_flight_hold_their_place_in_the_window() -> None:

@@ -2,17 +2,19 @@
 
 MiniMax publishes about 5 video creates a minute on the international platform and answers
 1002 past it. A batch that simply retries refused creates spends a fifth of its requests on
-refusals; a bucket that sends at the published rate (minus a little headroom for clock skew and
-latency) is almost never refused. When a refusal comes anyway (a lower plan, another process on
-the same key), the rate is halved at most once per refill interval (multiplicative decrease) and
-grows back by a tenth of the target per success (additive increase).
+refusals; a limiter that keeps to the published rate is almost never refused.
 
-Latency would still let a request arrive a little early in the server's window (the time from
-taking a token to the request reaching the server varies: a journal fsync, an image check). So
-the limiter also keeps a sliding window of its own, on *answer* times: at most `per_minute`
-requests whose answers came within the last minute, or that are still in flight. The server saw
-each of those requests before its answer left, so a new request can never be the (N+1)th in any
-server-side minute, whatever the latency.
+Two rules together. A token bucket sets the pace (`per_minute`, with a small `burst` so that a
+wake-up a few milliseconds late is made up instead of lost). And a sliding window of its own,
+on *answer* times: at most `per_minute` requests whose answers came within the last minute, or
+that are still in flight. The server saw each of those requests before its answer left, so a
+new request can never be the (N+1)th in any server-side minute, whatever the latency between
+taking a token and the request arriving (a journal fsync, an image check, the network). That is
+why no headroom below the published rate is needed by default.
+
+When a refusal comes anyway (a lower plan, another process on the same key), the rate is halved
+at most once per refill interval (multiplicative decrease) and grows back by a tenth of the
+target per success (additive increase).
 
 Waiters are served first come, first served (an asyncio.Lock is FIFO), which is what makes the
 query budget fair across many polling jobs. Time is injectable (`clock`, `sleep`) so tests and
@@ -31,9 +33,9 @@ PUBLISHED_CREATES_PER_MINUTE = 5.0
 """MiniMax's rate-limit guide: video generation, 5 requests a minute (international platform)."""
 DEFAULT_QUERIES_PER_MINUTE = 120.0
 """Status polls and retrieves together; no limit is published for them."""
-DEFAULT_HEADROOM = 0.98
-"""Send at 98% of a limit: a request that arrives a few ms early in the server's window is
-refused, and 2% of the schedule is cheaper than a refusal."""
+DEFAULT_HEADROOM = 1.0
+"""The share of a limit to use; below 1 for a key that other programs use too."""
+DEFAULT_BURST = 2.0
 
 _EPSILON = 1e-6
 Clock = Callable[[], float]
@@ -75,7 +77,7 @@ class AdaptiveRateLimiter:
         self,
         per_minute: float,
         *,
-        burst: float = 1.0,
+        burst: float = DEFAULT_BURST,
         headroom: float = DEFAULT_HEADROOM,
         decrease: float = 0.5,
         increase: float = 0.1,

@@ -219,7 +219,10 @@ class BatchRunner:
             o.queries_per_minute, headroom=o.headroom, clock=clock, sleep=sleep
         )
         self.halted: str | None = None
+        """Why no more creates are sent (a refused key, no balance, a usage window)."""
         self.halted_code: int | None = None
+        self._stopped = False
+        """A refused key: polls and downloads cannot work either."""
         self.creates_sent = 0
         self._states: dict[str, JobState] = {}
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
@@ -304,7 +307,7 @@ class BatchRunner:
         )
 
     async def _worker(self, queue: deque[str]) -> None:
-        while queue and self.halted is None:
+        while queue and not self._stopped:
             await self._drive(queue.popleft())
 
     async def _drive(self, name: str) -> None:
@@ -379,7 +382,7 @@ class BatchRunner:
         interval = o.poll_interval
         deadline = self._clock() + o.wait_timeout
         first = name in self._resumed
-        while self.halted is None:
+        while not self._stopped:
             if not first:
                 await self._sleep(min(interval, max(0.0, deadline - self._clock())))
                 interval = min(interval * POLL_BACKOFF, max(o.max_poll_interval, o.poll_interval))
@@ -420,7 +423,7 @@ class BatchRunner:
         staging.mkdir(parents=True, exist_ok=True)
         last = ""
         for attempt in range(1, self.options.download_attempts + 1):
-            if self.halted is not None:
+            if self._stopped:
                 break
             ticket = await self.queries.acquire()  # the retrieve is a query too
             part = staging / f"{job.filename}.{secrets.token_hex(4)}"
@@ -506,10 +509,12 @@ class BatchRunner:
         return JobState.UNCERTAIN
 
     def _halt(self, exc: MiniMaxError) -> None:
+        if isinstance(exc, AuthenticationError):
+            self._stopped = True
         if self.halted is None:
             self.halted = str(exc)
             self.halted_code = exc.code
-            logger.warning("batch halted: %s", exc)
+            logger.warning("batch: no more creates: %s", exc)
 
     def _backoff(self, attempt: int) -> float:
         return float(min(30.0, self.options.retry_wait * 2 ** (attempt - 1)))

@@ -57,8 +57,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 class _Progress:
     """One bar on a terminal, one line per event elsewhere; nothing with --quiet."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total = total
+    def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
         self._bar: Any = None
@@ -68,17 +67,23 @@ class _Progress:
         if self.quiet or not self.tty:
             return self
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self._bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
+            MofNCompleteColumn(),
             TimeRemainingColumn(),
             console=Console(stderr=True),
         )
         self._bar.__enter__()
-        self._task = self._bar.add_task("starting", total=self.total)
+        self._task = self._bar.add_task("checking the jobs", total=None)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -102,6 +107,7 @@ class _Progress:
             return
         self._bar.update(
             self._task,
+            total=sum(c.values()),
             completed=c[JobState.SAVED] + failed,
             description=f"saved {c[JobState.SAVED]} failed {failed} running {running} "
             f"queued {c[JobState.PENDING]}",
@@ -215,7 +221,7 @@ def batch(
     Every line is checked before the first (billed) create. The run is journaled in OUT:
     run the same command again after a crash and it resumes; no job is created twice.
     """
-    from minimax_video.batch import DEFAULT_REPORT_NAME, BatchOptions, arun_batch, read_jobs
+    from minimax_video.batch import DEFAULT_REPORT_NAME, BatchOptions, arun_batch
 
     options = BatchOptions(
         concurrency=concurrency,
@@ -228,8 +234,7 @@ def batch(
         retry_failed=retry_failed,
         overwrite=force,
     )
-    good, _ = read_jobs(jobs)
-    with _Progress(len(good), quiet) as progress:
+    with _Progress(quiet) as progress:
         report = asyncio.run(
             arun_batch(
                 jobs,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -38,6 +40,41 @@ def _api(func: Any) -> Any:
         help="API key; prefer the environment variable (arguments show up in `ps`).",
     )(func)
     return func
+
+
+def _require_key(api_key: str | None) -> None:
+    from minimax_video.cli import EXIT_AUTH
+
+    if not api_key:
+        click.echo("error: no API key", err=True)
+        click.echo("hint: set MINIMAX_API_KEY (or pass --api-key)", err=True)
+        raise click.exceptions.Exit(EXIT_AUTH)
+
+
+T = TypeVar("T")
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, with SIGTERM and SIGHUP handled like Ctrl-C (what CI runners and docker
+    send): the work is cancelled, an in-flight create is journaled as uncertain, then
+    KeyboardInterrupt."""
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        stop = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+        for sig in stop:
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt from None
+        finally:
+            for sig in stop:
+                loop.remove_signal_handler(sig)
+
+    return asyncio.run(main())
 
 
 def _client(api_key: str | None, base_url: str | None) -> AsyncMiniMaxVideo:
@@ -221,8 +258,15 @@ def batch(
     Every line is checked before the first (billed) create. The run is journaled in OUT:
     run the same command again after a crash and it resumes; no job is created twice.
     """
-    from minimax_video.batch import DEFAULT_REPORT_NAME, BatchOptions, arun_batch
+    from minimax_video.batch import (
+        DEFAULT_JOURNAL_NAME,
+        DEFAULT_REPORT_NAME,
+        BatchOptions,
+        arun_batch,
+    )
+    from minimax_video.cli import EXIT_INTERRUPTED
 
+    _require_key(api_key)
     options = BatchOptions(
         concurrency=concurrency,
         creates_per_minute=creates_per_minute,
@@ -234,19 +278,25 @@ def batch(
         retry_failed=retry_failed,
         overwrite=force,
     )
-    with _Progress(quiet) as progress:
-        report = asyncio.run(
-            arun_batch(
-                jobs,
-                out,
-                journal=journal,
-                options=options,
-                skip_invalid=skip_invalid,
-                api_key=api_key,
-                base_url=base_url,
-                on_event=progress.event,
+    try:
+        with _Progress(quiet) as progress:
+            report = _run(
+                arun_batch(
+                    jobs,
+                    out,
+                    journal=journal,
+                    options=options,
+                    skip_invalid=skip_invalid,
+                    api_key=api_key,
+                    base_url=base_url,
+                    on_event=progress.event,
+                )
             )
-        )
+    except KeyboardInterrupt:
+        where = journal or out / DEFAULT_JOURNAL_NAME
+        click.echo(f"batch: interrupted; every job's state is in {where}", err=True)
+        click.echo(f"hint: {RESUME_HINT}", err=True)
+        return EXIT_INTERRUPTED
     written = report.write(report_path or out / DEFAULT_REPORT_NAME)
     _summary(report, quiet)
     code = _exit_code(report)
@@ -309,7 +359,9 @@ def wait(
     Nothing is created or billed: this is what `batch` does for each job after its create.
     """
     from minimax_video.batch import BatchOptions, wait_and_save
+    from minimax_video.cli import EXIT_INTERRUPTED
 
+    _require_key(api_key)
     if out.is_dir() or str(out).endswith(("/", "\\")):
         raise click.BadParameter("name a file, e.g. clip.mp4", param_hint="--out")
     if out.exists() and not force:
@@ -317,13 +369,18 @@ def wait(
     out.parent.mkdir(parents=True, exist_ok=True)
     options = BatchOptions(poll_interval=poll_interval, wait_timeout=timeout, overwrite=force)
 
-    async def _run() -> JobOutcome:
+    async def _wait() -> JobOutcome:
         async with _client(api_key, base_url) as client:
             return await wait_and_save(client, task_id, out, options)
 
     if not quiet:
         click.echo(f"wait: polling task {task_id} ...", err=True)
-    outcome = asyncio.run(_run())
+    try:
+        outcome = _run(_wait())
+    except KeyboardInterrupt:
+        click.echo("wait: interrupted; the task keeps running at MiniMax", err=True)
+        click.echo(f"hint: `minimax-video wait {task_id} --out {out}` picks it up", err=True)
+        return EXIT_INTERRUPTED
     code = _wait_exit_code(outcome)
     if code == 0:
         click.echo(str(out))

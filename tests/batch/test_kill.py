@@ -111,3 +111,30 @@ def _saved(out: Path) -> int:
         return 0
     with sqlite3.connect(journal) as db:
         return int(db.execute("SELECT COUNT(*) FROM jobs WHERE state = 'saved'").fetchone()[0])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_sigterm_stops_cleanly_with_a_resume_hint_and_the_rerun_finishes(tmp_path: Path) -> None:
+    jobs = write_jobs(tmp_path, 6)
+    out = tmp_path / "out"
+    fake = FakeMiniMax(stage_seconds=(0.3, 0.3, 0.6))
+    with running_server(fake) as url:
+        process = _batch(jobs, out, url)
+        deadline = time.monotonic() + 20
+        while len(fake.tasks) < 2 and time.monotonic() < deadline:  # mid-run, creates going
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == 130, stderr.decode()
+        assert "interrupted" in stderr.decode()
+        assert "run the same command again to resume" in stderr.decode()
+        assert not list(out.rglob("*.part"))
+        rerun = _batch(jobs, out, url, "--recreate-uncertain")
+        _, stderr = rerun.communicate(timeout=60)
+        assert rerun.returncode == 0, stderr.decode()
+        created = len(fake.tasks)
+    assert sorted(p.name for p in out.glob("*.mp4")) == [f"clip{i}.mp4" for i in range(6)]
+    with sqlite3.connect(out / DEFAULT_JOURNAL_NAME) as db:
+        sent = db.execute("SELECT SUM(creates) FROM jobs").fetchone()[0]
+    assert 6 <= created <= sent

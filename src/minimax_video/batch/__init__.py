@@ -103,7 +103,7 @@ async def arun_batch(
         api_key, base_url=base_url, timeout=timeout, retry=RetryPolicy.none(), transport=transport
     )
     async with client:
-        out = Path(out_dir)
+        out = Path(out_dir).absolute()
         with Journal(Path(journal) if journal is not None else out / DEFAULT_JOURNAL_NAME) as j:
             overwrite = options.overwrite if options is not None else False
             outputs = check_outputs(jobs, out, j, overwrite=overwrite)

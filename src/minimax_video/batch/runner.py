@@ -205,7 +205,7 @@ class BatchRunner:
             )
         self.client = client
         self.jobs = {job.name: job for job in jobs}
-        self.out_dir = Path(out_dir)
+        self.out_dir = Path(out_dir).absolute()  # recorded paths stay right from any cwd
         self.journal = journal
         self.options = options or BatchOptions()
         self._on_event = on_event
@@ -255,7 +255,7 @@ class BatchRunner:
             JobState.UNCERTAIN: 2,
             JobState.FAILED: 2,
         }
-        for record in self.journal.records():
+        for record in list(self.journal.records()):  # read all first: the loop writes
             if record.name not in self.jobs:
                 continue  # in the journal from another jobs file: reported, not run
             state = record.state

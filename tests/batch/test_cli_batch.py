@@ -126,3 +126,19 @@ def test_wait_on_a_failed_task_names_it(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_TASK_FAILED
     assert f"task {task_id}: failed" in result.stderr
     assert not (tmp_path / "c.mp4").exists()
+
+
+def test_wait_on_a_task_still_running_says_how_to_pick_it_up(tmp_path: Path) -> None:
+    from minimax_video.cli import EXIT_TIMEOUT
+
+    fake = FakeMiniMax(stage_seconds=(60.0, 60.0, 60.0))
+    with running_server(fake) as url:
+        with MiniMaxVideo(FAKE_API_KEY, base_url=url) as client:
+            task_id = client.submit(sample_face_png(), "a prompt")
+        out = str(tmp_path / "c.mp4")
+        result = _cli(
+            url, "wait", task_id, "--out", out, "--poll-interval", "0.05", "--timeout", "0.3"
+        )
+    assert result.exit_code == EXIT_TIMEOUT
+    assert f"task {task_id}: created" in result.stderr
+    assert f"minimax-video wait {task_id} --out {out}" in result.stderr

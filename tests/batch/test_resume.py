@@ -216,3 +216,14 @@ async def test_a_changed_line_under_a_known_name_is_refused(tmp_path: Path) -> N
     with pytest.raises(ValueError, match="changed since the journal"):
         await run(fake, jobs, tmp_path / "out")
     assert len(fake.tasks) == 2
+
+
+async def test_moving_the_whole_folder_keeps_the_journal_valid(tmp_path: Path) -> None:
+    jobs = write_jobs(tmp_path / "a", 2)
+    fake = new_fake()
+    assert (await run(fake, jobs, tmp_path / "a" / "out")).all_saved
+    (tmp_path / "a").rename(tmp_path / "b")
+    report = await run(fake, tmp_path / "b" / "jobs.jsonl", tmp_path / "b" / "out")
+    assert report.all_saved
+    assert report.creates_sent == 0
+    assert len(fake.tasks) == 2

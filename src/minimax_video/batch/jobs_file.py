@@ -46,6 +46,9 @@ class BatchJob:
     prompt: str | None = None
     prompt_optimizer: bool | None = None
     callback_url: str | None = None
+    image_as_written: str | None = None
+    """The image as the jobs file has it (a relative path stays relative): what `spec` records,
+    so moving the whole folder does not make every job look changed."""
     output: str | None = None
     """The video's file name in the output folder; default: `name` + .mp4."""
 
@@ -59,7 +62,7 @@ class BatchJob:
         """The inputs as canonical JSON: the journal notices when a line changed under a name."""
         return json.dumps(
             {
-                "image": self.image,
+                "image": self.image_as_written or self.image,
                 "prompt": self.prompt,
                 "prompt_optimizer": self.prompt_optimizer,
                 "callback_url": self.callback_url,
@@ -158,11 +161,10 @@ def _check(line: int, row: dict[str, Any], base: Path) -> BatchJob:
     unknown = sorted(set(row) - set(COLUMNS))
     if unknown:
         raise InputError(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(COLUMNS)})")
-    image = row.get("image")
-    if not isinstance(image, str) or not image.strip():
+    written = row.get("image")
+    if not isinstance(written, str) or not written.strip():
         raise InputError("image is required (a path or an http(s)/data URL)")
-    if not _URL.match(image.strip()):
-        image = str((base / image).resolve())
+    image = written if _URL.match(written.strip()) else str((base / written).resolve())
     prepare_image(image)  # raises InputError naming the rule; the result is not kept
     optimizer = row.get("prompt_optimizer")
     if isinstance(optimizer, str):
@@ -179,6 +181,7 @@ def _check(line: int, row: dict[str, Any], base: Path) -> BatchJob:
         line=line,
         name=name,
         image=image,
+        image_as_written=written,
         prompt=check_prompt(row.get("prompt")),
         prompt_optimizer=check_prompt_optimizer(optimizer),
         callback_url=check_callback_url(row.get("callback_url")),

@@ -170,7 +170,13 @@ def check_outputs(
             problems.append(LineProblem(job.line, f"{target} exists and is not a regular file"))
             continue
         record = journal.get(job.name)
-        ours = record is not None and record.path == str(target)
+        # Saved here by this batch (perhaps before the folder moved). Its content is checked
+        # later: a file that differs is kept beside as NAME.mp4.mismatch, never replaced.
+        ours = (
+            record is not None
+            and record.state is JobState.SAVED
+            and Path(record.path or "").name == target.name
+        )
         if not ours and not overwrite:
             problems.append(
                 LineProblem(job.line, f"{target} already exists (pass --force to replace it)")
@@ -458,13 +464,18 @@ class BatchRunner:
     def _check_saved(
         self, name: str, path: str | None, size: int | None, digest: str | None
     ) -> JobState:
-        """A saved job's file must still be there, whole: otherwise download it again."""
-        target = Path(path) if path else self.out_dir / self.jobs[name].filename
+        """A saved job's file must still be there, whole: otherwise download it again.
+
+        Looked for where this run puts it (the folder may have moved since `path` was recorded).
+        """
+        target = self.out_dir / self.jobs[name].filename
         if not target.is_file():
             self.journal.reset(name, JobState.SUCCEEDED, f"{target} is missing: downloading again")
             return JobState.SUCCEEDED
         found = sha256_of(target) if target.stat().st_size == size else (-1, "")
         if found == (size, digest):
+            if path != str(target) and size is not None and digest is not None:
+                self.journal.saved(name, str(target), size, digest)  # the folder moved
             return JobState.SAVED
         aside = _free_name(target.with_name(target.name + ".mismatch"))
         os.replace(target, aside)

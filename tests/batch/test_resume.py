@@ -227,3 +227,30 @@ async def test_moving_the_whole_folder_keeps_the_journal_valid(tmp_path: Path) -
     assert report.all_saved
     assert report.creates_sent == 0
     assert len(fake.tasks) == 2
+
+
+async def test_a_full_disk_leaves_the_job_to_the_next_run_without_a_new_create(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from minimax_video.batch import runner
+
+    def full(path: Path) -> tuple[int, str]:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    jobs = write_jobs(tmp_path, 2)
+    out = tmp_path / "out"
+    fake = new_fake()
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "sha256_of", full)
+        report = await run(fake, jobs, out)
+    assert report.counts["succeeded"] == 2
+    assert all("No space left on device" in (j.error or "") for j in report.jobs)
+    assert all(j.task_id and j.file_id for j in report.jobs)  # what to pick up is named
+    assert videos(out) == []
+
+    report = await run(fake, jobs, out)
+    assert report.all_saved
+    assert report.creates_sent == 0
+    assert len(fake.tasks) == 2

@@ -447,12 +447,21 @@ class BatchRunner:
                     return self._failed(name, exc.code, last)
                 await self._sleep(self._backoff(attempt))
                 continue
+            except OSError as exc:  # a full disk, a read-only folder: the job waits for a re-run
+                last = f"cannot write under {self.out_dir}: {exc.strerror or exc}"
+                break
             self.queries.succeeded()
-            size, digest = await asyncio.to_thread(sha256_of, part)
-            # Journal first, then the rename: a crash in between leaves `saved` with no file,
-            # which the next run downloads again; never a file the journal does not know.
-            self.journal.saved(name, str(target), size, digest)
-            os.replace(part, target)
+            try:
+                size, digest = await asyncio.to_thread(sha256_of, part)
+                # Journal first, then the rename: a crash in between leaves `saved` with no
+                # file, which the next run downloads again; never a file the journal does not
+                # know.
+                self.journal.saved(name, str(target), size, digest)
+                os.replace(part, target)
+            except OSError as exc:
+                self.journal.reset(name, JobState.SUCCEEDED, f"not saved: {exc}")
+                last = f"cannot write {target}: {exc.strerror or exc}"
+                break
             _sync_folder(self.out_dir)
             self._count(name, JobState.SAVED, str(target))
             return JobState.SAVED

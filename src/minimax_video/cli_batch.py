@@ -203,26 +203,33 @@ def _exit_code(report: BatchReport) -> int:
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON report (default: OUT/batch-report.json).",
 )
-@click.option("--concurrency", type=click.IntRange(1, 1000), default=32, show_default=True)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 1000), help="Jobs in flight at once (default 32)."
+)
 @click.option(
     "--creates-per-minute",
     type=float,
-    default=5.0,
-    show_default=True,
     callback=_positive,
-    help="Your account's video-generation limit (MiniMax publishes 5 a minute).",
+    help="Your account's video-generation limit (default: MiniMax's published limit, 5).",
 )
 @click.option(
-    "--queries-per-minute", type=float, default=120.0, show_default=True, callback=_positive
+    "--queries-per-minute",
+    type=float,
+    callback=_positive,
+    help="Status polls and retrieves together (default 120).",
 )
-@click.option("--poll-interval", type=float, default=5.0, show_default=True, callback=_positive)
+@click.option(
+    "--poll-interval",
+    type=float,
+    callback=_positive,
+    help="First wait between polls of a job (default 5 s, growing to 20 s).",
+)
 @click.option(
     "--timeout",
     type=float,
-    default=3600.0,
-    show_default=True,
     callback=_positive,
-    help="Seconds to wait for each job in this run (a job still running is resumed next run).",
+    help="Seconds to wait for each job in this run (default 3600; a job still running is "
+    "resumed by the next run).",
 )
 @click.option("--skip-invalid", is_flag=True, help="Run the good lines, report the bad ones.")
 @click.option(
@@ -239,11 +246,11 @@ def batch(
     out: Path,
     journal: Path | None,
     report_path: Path | None,
-    concurrency: int,
-    creates_per_minute: float,
-    queries_per_minute: float,
-    poll_interval: float,
-    timeout: float,
+    concurrency: int | None,
+    creates_per_minute: float | None,
+    queries_per_minute: float | None,
+    poll_interval: float | None,
+    timeout: float | None,
     skip_invalid: bool,
     recreate_uncertain: bool,
     retry_failed: bool,
@@ -267,16 +274,18 @@ def batch(
     from minimax_video.cli import EXIT_INTERRUPTED
 
     _require_key(api_key)
-    options = BatchOptions(
-        concurrency=concurrency,
-        creates_per_minute=creates_per_minute,
-        queries_per_minute=queries_per_minute,
-        poll_interval=poll_interval,
-        max_poll_interval=max(poll_interval, 20.0),
-        wait_timeout=timeout,
+    given: dict[str, Any] = {
+        "concurrency": concurrency,
+        "creates_per_minute": creates_per_minute,
+        "queries_per_minute": queries_per_minute,
+        "poll_interval": poll_interval,
+        "wait_timeout": timeout,
+    }
+    options = BatchOptions(  # the defaults live in BatchOptions, not here
         recreate_uncertain=recreate_uncertain,
         retry_failed=retry_failed,
         overwrite=force,
+        **{k: v for k, v in given.items() if v is not None},
     )
     try:
         with _Progress(quiet) as progress:
@@ -341,15 +350,25 @@ def _wait_exit_code(outcome: JobOutcome) -> int:
 @click.argument("task_id")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="MP4 file to write.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
-@click.option("--poll-interval", type=float, default=5.0, show_default=True, callback=_positive)
-@click.option("--timeout", type=float, default=600.0, show_default=True, callback=_positive)
+@click.option(
+    "--poll-interval",
+    type=float,
+    callback=_positive,
+    help="First wait between polls (default 5 s, growing to 20 s).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    callback=_positive,
+    help="Stop waiting after this long (default 600 s).",
+)
 @_api
 def wait(
     task_id: str,
     out: Path,
     force: bool,
-    poll_interval: float,
-    timeout: float,
+    poll_interval: float | None,
+    timeout: float | None,
     api_key: str | None,
     base_url: str | None,
     quiet: bool,
@@ -367,7 +386,13 @@ def wait(
     if out.exists() and not force:
         raise click.BadParameter(f"{out} exists (pass --force to replace it)", param_hint="--out")
     out.parent.mkdir(parents=True, exist_ok=True)
-    options = BatchOptions(poll_interval=poll_interval, wait_timeout=timeout, overwrite=force)
+    from minimax_video.jobs import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
+
+    options = BatchOptions(
+        poll_interval=poll_interval or DEFAULT_POLL_INTERVAL,
+        wait_timeout=timeout or DEFAULT_WAIT_TIMEOUT,
+        overwrite=force,
+    )
 
     async def _wait() -> JobOutcome:
         async with _client(api_key, base_url) as client:

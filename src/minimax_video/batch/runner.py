@@ -56,6 +56,7 @@ from minimax_video.errors import (
     RateLimitedError,
     RequestValidationError,
 )
+from minimax_video.jobs import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, POLL_BACKOFF
 from minimax_video.retry import RATE_LIMIT_RETRY_CODES, retry_create, retry_read
 from minimax_video.status import TaskState
 
@@ -63,7 +64,6 @@ logger = logging.getLogger("minimax_video.batch")
 
 STAGING_DIR = ".minimax-batch-partial"
 """Beside the videos: downloads land here first; emptied at the start of every run."""
-POLL_BACKOFF = 1.5
 _CHUNK = 1024 * 1024
 
 T = TypeVar("T")
@@ -80,8 +80,8 @@ class BatchOptions:
     creates_per_minute: float = PUBLISHED_CREATES_PER_MINUTE
     queries_per_minute: float = DEFAULT_QUERIES_PER_MINUTE
     headroom: float = DEFAULT_HEADROOM
-    poll_interval: float = 5.0
-    max_poll_interval: float = 20.0
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL
     wait_timeout: float = 3600.0
     """Per job, from its first poll in this run; a job still running stays `created`."""
     recreate_uncertain: bool = False

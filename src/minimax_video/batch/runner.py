@@ -49,7 +49,6 @@ from minimax_video.errors import (
     APIError,
     AuthenticationError,
     ConnectError,
-    HTTPStatusError,
     InputError,
     InsufficientBalanceError,
     MiniMaxError,
@@ -57,7 +56,7 @@ from minimax_video.errors import (
     RequestValidationError,
 )
 from minimax_video.jobs import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, POLL_BACKOFF
-from minimax_video.retry import RATE_LIMIT_RETRY_CODES, retry_create, retry_read
+from minimax_video.retry import retry_create, retry_read
 from minimax_video.status import TaskState
 
 logger = logging.getLogger("minimax_video.batch")
@@ -113,10 +112,12 @@ class BatchEvent:
 
 
 def _refusal(exc: MiniMaxError) -> bool:
-    """A rate-limit answer: the request was not processed; slow down and send it again."""
-    if isinstance(exc, APIError):
-        return exc.code in RATE_LIMIT_RETRY_CODES
-    return isinstance(exc, HTTPStatusError) and exc.status_code == 429
+    """A rate-limit answer (1002, 429...): not processed; slow down and send it again.
+
+    The retry rules say which answers even a billed create may be sent again after; of those,
+    every one but a failed connect is a refusal.
+    """
+    return retry_create(exc) and not isinstance(exc, ConnectError)
 
 
 def _halting(exc: MiniMaxError) -> bool:

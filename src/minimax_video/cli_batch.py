@@ -264,6 +264,9 @@ def batch(
 
     Every line is checked before the first (billed) create. The run is journaled in OUT:
     run the same command again after a crash and it resumes; no job is created twice.
+
+    Exit 0: every job saved. 9: the run ended with jobs not saved (failed, uncertain, still
+    running or skipped lines; the report says which). 2, 3, 4 and 130 as for every command.
     """
     from minimax_video.batch import (
         DEFAULT_JOURNAL_NAME,

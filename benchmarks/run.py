@@ -1,7 +1,7 @@
 """Run the benchmarks, print one table at the end, write `bench-results/bench.json`.
 
     python -m benchmarks.run                      # everything (what `nox -s bench` runs)
-    python -m benchmarks.run --only overhead      # one group (overhead, fanout, memory, workflow)
+    python -m benchmarks.run --only batch         # one group (see GROUPS)
     python -m benchmarks.run --profile            # also cProfile the slowest workflow step
 
 Targets missed are reported, not failed: the exit status is non-zero only if a benchmark
@@ -26,7 +26,7 @@ from benchmarks.common import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-results" / "bench.json"
-GROUPS = ("overhead", "fanout", "memory", "workflow")
+GROUPS = ("overhead", "fanout", "memory", "workflow", "batch")
 
 
 def _group_runner(group: str) -> Callable[[], list[Row]]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from minimax_video.cli_batch import batch, wait
 from minimax_video.cli_report import (
     RunState,
     after_create_hint,
@@ -287,6 +288,10 @@ def cli() -> None:
 
     Try it with no key and no network: `minimax-video demo --out demo.mp4`.
     """
+
+
+cli.add_command(batch)  # many videos, journaled (minimax_video.cli_batch)
+cli.add_command(wait)  # pick up one task id
 
 
 def main() -> None:

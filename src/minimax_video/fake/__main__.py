@@ -9,6 +9,7 @@ from typing import TypeVar
 from minimax_video.fake.app import FAKE_API_KEY, FakeMiniMax
 from minimax_video.fake.entry import check_host, parse_faults, parse_stage_seconds
 from minimax_video.fake.faults import Faults
+from minimax_video.fake.ratelimit import RateLimits
 from minimax_video.fake.server import serve
 
 T = TypeVar("T")
@@ -54,6 +55,13 @@ def main(argv: list[str] | None = None) -> None:
         help="e.g. 'seed=7,rate_limit=0.2,slow=0.1,slow_seconds=3,operations=download'",
     )
     parser.add_argument(
+        "--rate-limit",
+        type=RateLimits.parse,
+        metavar="OP=N,...",
+        help="requests a minute per key and operation, 1002 past it "
+        "(e.g. 'videoGeneration=5,queryVideoGenerationTask=120')",
+    )
+    parser.add_argument(
         "--callback-casing",
         choices=["lower", "query"],
         default="lower",
@@ -72,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         stage_seconds=args.stage_seconds,
         faults=args.faults,
         callback_casing=args.callback_casing,
+        rate_limits=args.rate_limit,
     )
     try:
         serve(args.host, args.port, fake, log_level=args.log_level)

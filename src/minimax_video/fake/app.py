@@ -4,7 +4,10 @@ What it answers (always HTTP 200 with `base_resp`, like upstream, unless a fault
 
 - no or non-bearer `Authorization` -> 1004; a bearer key other than `api_key` -> 2049;
 - a create body that breaks the bundled spec -> 2013 naming the field (`invalid params, <field>:
-  <reason>`); a `callback_url` whose challenge is not echoed within 3 s -> 2013 as well;
+  <reason>`); a `callback_url` whose challenge is not echoed within 3 s -> 2013 as well; a
+  subject image that breaks upstream's documented rules -> 2013 naming the rule (fake/images.py);
+- with `rate_limits`: more than N requests a minute per key and operation -> 1002
+  (fake/ratelimit.py);
 - query: the task moves Preparing -> Queueing -> Processing -> Success | Fail on the fake's clock
   (`stage_seconds`); on success `file_id` (a string, as upstream documents) and the video size;
   a moderated task ends with status Fail and base_resp 1027; unknown or missing task_id -> 2013;
@@ -48,6 +51,8 @@ from minimax_video import operations
 from minimax_video.config import DEFAULT_BASE_URL
 from minimax_video.fake.clock import Clock, ManualClock, MonotonicClock
 from minimax_video.fake.faults import Fault, FaultKind, FaultPlan, Faults, TaskOutcome
+from minimax_video.fake.images import image_problem
+from minimax_video.fake.ratelimit import RATE_LIMIT_MESSAGE, RateLimits
 from minimax_video.fake.tasks import CallbackCasing, FakeTask
 from minimax_video.fake.video import VIDEO_FILENAME, VIDEO_HEIGHT, VIDEO_WIDTH, video_bytes
 from minimax_video.operations import CREATE, QUERY, RETRIEVE
@@ -127,6 +132,8 @@ class FakeMiniMax:
         callback_casing: CallbackCasing = "lower",
         challenge_seconds: float = CHALLENGE_SECONDS,
         video: bytes | None = None,
+        rate_limits: RateLimits | None = None,
+        image_fetch: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if len(stage_seconds) != 3 or any(s < 0 for s in stage_seconds):
             raise ValueError("stage_seconds is (preparing, queueing, processing), each >= 0")
@@ -144,6 +151,10 @@ class FakeMiniMax:
         self.callback_casing: CallbackCasing = callback_casing
         self.challenge_seconds = challenge_seconds
         self._video = video
+        self.rate_limits = rate_limits
+        """Per-key, per-operation request limits on the fake clock (1002 past them); None: off."""
+        self.image_fetch = image_fetch
+        """Fetches http(s) subject images to check them (see fake/images.py); None: not fetched."""
         self._video_etag: str | None = None
         self.callback_poll_interval: float | None = None
         """When set (serve() does), the app's lifespan delivers callbacks in the background."""
@@ -258,6 +269,8 @@ class FakeMiniMax:
         except (ValueError, RecursionError):
             return self._error(2013, "invalid params, request body is not valid JSON", task="")
         problem = self._validate(body)
+        if problem is None:
+            problem = await image_problem(body, self.image_fetch)
         if problem is not None:
             return self._error(2013, f"invalid params, {problem}", task="")
         callback_url = body.get("callback_url")
@@ -375,6 +388,9 @@ class FakeMiniMax:
             return self._error(1004, _MSG_MISSING_KEY, task=task)
         if not hmac.compare_digest(key.strip().encode(), self.api_key.encode()):
             return self._error(2049, "invalid api key", task=task)
+        limits = self.rate_limits
+        if limits is not None and not limits.admit(key.strip(), operation, self.clock.now()):
+            return self._error(1002, RATE_LIMIT_MESSAGE, task=task)
         return None
 
     def _validate(self, body: Any) -> str | None:

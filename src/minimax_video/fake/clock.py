@@ -45,3 +45,26 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock(now={self.now()})"
+
+
+class ScaledClock:
+    """Real time run `scale` times faster: compressed time for rate-limit tests and benchmarks.
+
+    A fake and a client sharing one (`clock.now` and `clock.sleep`) see a per-minute limit as
+    it would play out, in a fraction of the real time.
+    """
+
+    def __init__(self, scale: float) -> None:
+        if not scale > 0:
+            raise ValueError(f"scale must be positive, got {scale!r}")
+        self.scale = float(scale)
+        self._origin = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._origin) * self.scale
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep `seconds` of scaled time (for asyncio code sharing this clock)."""
+        import asyncio
+
+        await asyncio.sleep(max(0.0, seconds) / self.scale)

@@ -445,3 +445,14 @@ def test_fake_server_serves_the_cli_over_loopback_and_stops_on_sigterm(
     assert proc.wait(timeout=10) == EXIT_OK
     assert proc.stderr is not None
     assert "stopped" in proc.stderr.read()
+
+
+def test_the_readme_exit_table_lists_exactly_the_documented_codes() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("| exit | meaning | what to do |") :]
+    rows = []
+    for line in section.splitlines()[2:]:
+        if not line.startswith("| "):
+            break
+        rows.append(int(line.split("|")[1]))
+    assert sorted(rows) == sorted(EXIT_CODES)

@@ -48,6 +48,7 @@ EXIT_MODERATION = 5
 EXIT_TASK_FAILED = 6
 EXIT_TIMEOUT = 7
 EXIT_NETWORK = 8
+EXIT_INCOMPLETE = 9
 EXIT_INTERRUPTED = 130
 EXIT_HANGUP = 129
 EXIT_TERMINATED = 143
@@ -62,6 +63,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_TASK_FAILED: "the generation task ended with status Fail",
     EXIT_TIMEOUT: "the task did not finish within --timeout; it may still finish (see `status`)",
     EXIT_NETWORK: "network, server or protocol error after the retries: try again later",
+    EXIT_INCOMPLETE: "batch: some jobs were not saved (the report and the journal say which)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
     EXIT_HANGUP: "stopped by SIGHUP (terminal closed); cleaned up like Ctrl-C",
     EXIT_TERMINATED: "stopped by SIGTERM (timeout, docker, CI); cleaned up like Ctrl-C",

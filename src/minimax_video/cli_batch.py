@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -18,12 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from minimax_video.signals import HANDLED, Terminated
+
 if TYPE_CHECKING:
     from minimax_video.batch import BatchEvent, BatchReport, JobOutcome
     from minimax_video.client import AsyncMiniMaxVideo
 
-EXIT_INCOMPLETE = 9
-"""batch: the run ended with jobs not saved (failed, uncertain, unfinished or skipped lines)."""
 RESUME_HINT = "run the same command again to resume: nothing saved or created is done twice"
 
 
@@ -57,24 +56,38 @@ T = TypeVar("T")
 def _run(work: Coroutine[Any, Any, T]) -> T:
     """asyncio.run, with SIGTERM and SIGHUP handled like Ctrl-C (what CI runners and docker
     send): the work is cancelled, an in-flight create is journaled as uncertain, then
-    KeyboardInterrupt."""
+    `Terminated` (a KeyboardInterrupt carrying the signal, for the exit code)."""
 
     async def main() -> T:
         task = asyncio.current_task()
         assert task is not None
         loop = asyncio.get_running_loop()
-        stop = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
-        for sig in stop:
-            loop.add_signal_handler(sig, task.cancel)
+        received: list[int] = []
+
+        def stop(signum: int) -> None:
+            received.append(signum)
+            task.cancel()
+
+        for signum in HANDLED:
+            loop.add_signal_handler(signum, stop, signum)
         try:
             return await work
         except asyncio.CancelledError:
+            if received:
+                raise Terminated(received[0]) from None
             raise KeyboardInterrupt from None
         finally:
-            for sig in stop:
-                loop.remove_signal_handler(sig)
+            for signum in HANDLED:
+                loop.remove_signal_handler(signum)
 
     return asyncio.run(main())
+
+
+def _interrupted_code(stopped: KeyboardInterrupt) -> int:
+    """130 for Ctrl-C; 128 + the signal for SIGTERM (143) and SIGHUP (129), as for `generate`."""
+    from minimax_video.cli import EXIT_INTERRUPTED
+
+    return stopped.exit_code if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
 
 
 def _client(api_key: str | None, base_url: str | None) -> AsyncMiniMaxVideo:
@@ -181,7 +194,7 @@ def _summary(report: BatchReport, quiet: bool) -> None:
 
 
 def _exit_code(report: BatchReport) -> int:
-    from minimax_video.cli import EXIT_OK, exit_code_for
+    from minimax_video.cli import EXIT_INCOMPLETE, EXIT_OK, exit_code_for
     from minimax_video.errors import error_for_code
 
     if report.halted_code is not None:
@@ -274,7 +287,6 @@ def batch(
         BatchOptions,
         arun_batch,
     )
-    from minimax_video.cli import EXIT_INTERRUPTED
 
     _require_key(api_key)
     given: dict[str, Any] = {
@@ -304,11 +316,11 @@ def batch(
                     on_event=progress.event,
                 )
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stopped:
         where = journal or out / DEFAULT_JOURNAL_NAME
         click.echo(f"batch: interrupted; every job's state is in {where}", err=True)
         click.echo(f"hint: {RESUME_HINT}", err=True)
-        return EXIT_INTERRUPTED
+        return _interrupted_code(stopped)
     written = report.write(report_path or out / DEFAULT_REPORT_NAME)
     _summary(report, quiet)
     code = _exit_code(report)
@@ -381,7 +393,6 @@ def wait(
     Nothing is created or billed: this is what `batch` does for each job after its create.
     """
     from minimax_video.batch import BatchOptions, wait_and_save
-    from minimax_video.cli import EXIT_INTERRUPTED
 
     _require_key(api_key)
     if out.is_dir() or str(out).endswith(("/", "\\")):
@@ -405,10 +416,10 @@ def wait(
         click.echo(f"wait: polling task {task_id} ...", err=True)
     try:
         outcome = _run(_wait())
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stopped:
         click.echo("wait: interrupted; the task keeps running at MiniMax", err=True)
         click.echo(f"hint: `minimax-video wait {task_id} --out {out}` picks it up", err=True)
-        return EXIT_INTERRUPTED
+        return _interrupted_code(stopped)
     code = _wait_exit_code(outcome)
     if code == 0:
         click.echo(str(out))

@@ -11,8 +11,7 @@ from click.testing import CliRunner, Result
 
 from minimax_video import MiniMaxVideo
 from minimax_video._sample_face import sample_face_png
-from minimax_video.cli import EXIT_AUTH, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE, cli
-from minimax_video.cli_batch import EXIT_INCOMPLETE
+from minimax_video.cli import EXIT_AUTH, EXIT_INCOMPLETE, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE, cli
 from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, Faults, running_server
 from tests.batch.support import write_jobs
 

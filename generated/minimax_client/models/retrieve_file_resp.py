@@ -55,7 +55,9 @@ class RetrieveFileResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(
+            src_dict, Mapping
+        ):  # dict: no ABC check
             raise ResponseValidationError(
                 f"expected a JSON object, got {type(src_dict).__name__}",
                 expected="object",
@@ -64,7 +66,7 @@ class RetrieveFileResp:
         if "base_resp" not in d:
             raise ResponseValidationError.missing("base_resp")
         _raw_base_resp = d.pop("base_resp")
-        if not isinstance(_raw_base_resp, Mapping):
+        if type(_raw_base_resp) is not dict and not isinstance(_raw_base_resp, Mapping):
             raise ResponseValidationError.wrong_type(
                 "base_resp", "object", _raw_base_resp
             )
@@ -75,7 +77,11 @@ class RetrieveFileResp:
             raise error.nested("base_resp") from None
 
         _raw_file = d.pop("file", UNSET)
-        if _raw_file is not UNSET and not isinstance(_raw_file, Mapping):
+        if (
+            _raw_file is not UNSET
+            and type(_raw_file) is not dict
+            and not isinstance(_raw_file, Mapping)
+        ):
             raise ResponseValidationError.wrong_type("file", "object", _raw_file)
         try:
             _file = _raw_file

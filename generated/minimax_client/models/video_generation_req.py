@@ -124,7 +124,9 @@ class VideoGenerationReq:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(
+            src_dict, Mapping
+        ):  # dict: no ABC check
             raise ResponseValidationError(
                 f"expected a JSON object, got {type(src_dict).__name__}",
                 expected="object",

@@ -50,7 +50,9 @@ class VideoGenerationResp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(
+            src_dict, Mapping
+        ):  # dict: no ABC check
             raise ResponseValidationError(
                 f"expected a JSON object, got {type(src_dict).__name__}",
                 expected="object",
@@ -59,7 +61,7 @@ class VideoGenerationResp:
         if "base_resp" not in d:
             raise ResponseValidationError.missing("base_resp")
         _raw_base_resp = d.pop("base_resp")
-        if not isinstance(_raw_base_resp, Mapping):
+        if type(_raw_base_resp) is not dict and not isinstance(_raw_base_resp, Mapping):
             raise ResponseValidationError.wrong_type(
                 "base_resp", "object", _raw_base_resp
             )

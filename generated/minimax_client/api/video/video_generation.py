@@ -29,9 +29,8 @@ def build_request(
 
     _kwargs["json"] = body.to_dict()
 
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
+    if headers:  # httpx sets Content-Type: application/json for json= itself
+        _kwargs["headers"] = headers
     return _kwargs
 
 

@@ -165,39 +165,30 @@ def _fail(
 
 
 class _LogFormatter(logging.Formatter):
-    """Library warnings as one plain line each; stamina's retry records made readable."""
+    """Library warnings as one plain line each (retries arrive already readable, re-logged on
+    `minimax_video.retry` by the retry module's filter on stamina's logger)."""
 
     def __init__(self, secrets: Sequence[str]) -> None:
         super().__init__()
         self.secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.getMessage() == "stamina.retry_scheduled":
-            fields = record.__dict__
-            text = (
-                f"retry {fields.get('stamina.retry_num')} in "
-                f"{fields.get('stamina.wait_for')} s after {fields.get('stamina.caused_by')}"
-            )
-        else:
-            text = f"{record.levelname.lower()}: {record.getMessage()}"
-        return _redact(text, self.secrets)
+        return _redact(f"{record.levelname.lower()}: {record.getMessage()}", self.secrets)
 
 
 @contextmanager
 def _logging_to_stderr(secrets: Sequence[str], quiet: bool = False) -> Iterator[None]:
-    """Route the library's and stamina's warnings to stderr for this run only (errors only
-    with --quiet: retries are progress, not news)."""
+    """Route the library's warnings to stderr for this run only (errors only with --quiet:
+    retries are progress, not news)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormatter(secrets))
     handler.setLevel(logging.ERROR if quiet else logging.WARNING)
-    loggers = [logging.getLogger("minimax_video"), logging.getLogger("stamina")]
-    for logger in loggers:
-        logger.addHandler(handler)
+    logger = logging.getLogger("minimax_video")
+    logger.addHandler(handler)
     try:
         yield
     finally:
-        for logger in loggers:
-            logger.removeHandler(handler)
+        logger.removeHandler(handler)
 
 
 class _CLI(click.Group):
@@ -387,15 +378,10 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 
 
 def _human_bytes(size: int) -> str:
-    """Decimal units, as rich's download column shows them."""
-    if size < 1000:
-        return f"{size} B"
-    value = size / 1000
-    for unit in ("kB", "MB"):
-        if value < 1000:
-            return f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"
+    """Decimal units, exactly as rich's download column shows them."""
+    from rich.filesize import decimal
+
+    return decimal(size)
 
 
 class _Display:

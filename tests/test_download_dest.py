@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minimax_video.jobs import check_writable, resolve_target
+from minimax_video.download import check_writable, resolve_target
 
 
 def test_trailing_separator_names_a_new_folder(tmp_path: Path) -> None:

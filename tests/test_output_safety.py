@@ -217,7 +217,7 @@ def test_disk_full_while_saving_names_the_path_and_the_ids_and_is_not_exit_2(
     def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("minimax_video.jobs.os.fsync", disk_full)
+    monkeypatch.setattr("minimax_video.download.os.fsync", disk_full)
     out = tmp_path / "clip.mp4"
     result = env.run("generate", "--image", env.image(), "--out", str(out))
     assert result.exit_code == EXIT_NETWORK, result.output  # 2 would mean "nothing was billed"

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from minimax_video.client import AsyncMiniMaxVideo, MiniMaxVideo
     from minimax_video.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Secret
     from minimax_video.images import PreparedImage, prepare_image
-    from minimax_video.jobs import FileInfo, GenerationResult
+    from minimax_video.results import FileInfo, GenerationResult
     from minimax_video.retry import RetryPolicy
 
 _EXTRA_HINT = "the hand-written layer needs the video extra: pip install 'minimax-s2v[video]'"
@@ -70,8 +70,8 @@ _LAZY = {
     "Secret": "config",
     "PreparedImage": "images",
     "prepare_image": "images",
-    "FileInfo": "jobs",
-    "GenerationResult": "jobs",
+    "FileInfo": "results",
+    "GenerationResult": "results",
     "RetryPolicy": "retry",
 }
 

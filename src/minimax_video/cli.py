@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import httpx
 
     from minimax_video import MiniMaxVideo
-    from minimax_video.jobs import GenerationResult
+    from minimax_video.results import GenerationResult
     from minimax_video.retry import RetryPolicy
     from minimax_video.status import TaskStatus
 
@@ -548,7 +548,7 @@ _OUT = click.Path()
 
 def _out_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """Kept as typed: `--out videos/` names a folder even before it exists, and the layer
-    (`jobs.resolve_target`) reads the trailing separator. Nothing is created here: a run that
+    (`download.resolve_target`) reads the trailing separator. Nothing is created here: a run that
     fails on its key or image must leave the disk as it was."""
     if not value.strip():
         raise click.BadParameter("an output path is required")

@@ -1,6 +1,6 @@
 """The public clients: `MiniMaxVideo` (sync) and `AsyncMiniMaxVideo` (async).
 
-Both run the same flows from `minimax_video.jobs` and differ only in how they perform an effect
+Both run the same flows from `minimax_video.flows` and differ only in how they perform an effect
 (an API call with retries, a sleep, a streamed download). Requests go through the generated
 `minimax_client.Client`, given finite timeouts and an auth that sends the key to the API origin
 only.
@@ -27,24 +27,18 @@ from minimax_video.config import (
     resolve_base_url,
     resolve_timeout,
 )
+from minimax_video.download import DOWNLOAD_CHUNK
+from minimax_video.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
 from minimax_video.errors import MiniMaxError, transport_error
-from minimax_video.images import ImageSource
-from minimax_video.jobs import (
+from minimax_video.flows import (
     DEFAULT_MAX_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
-    DOWNLOAD_CHUNK,
     OP_DOWNLOAD,
-    PLACEHOLDER_BODY,
-    ApiCall,
-    Effect,
-    Fetch,
-    FileInfo,
-    Flow,
-    GenerationResult,
-    Jobs,
-    Sleep,
+    Flows,
 )
+from minimax_video.images import ImageSource
+from minimax_video.results import FileInfo, GenerationResult
 from minimax_video.retry import RetryPolicy
 from minimax_video.status import TaskStatus
 
@@ -128,7 +122,7 @@ class _Common:
         self._base_url = resolve_base_url(base_url)
         self._timeout = resolve_timeout(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
-        self._jobs = Jobs(self._secret)
+        self._flows = Flows(self._secret)
         self._urls: dict[tuple[Any, ...], httpx.URL] = {}
 
     def _split(
@@ -214,7 +208,7 @@ class MiniMaxVideo(_Common):
     ) -> str:
         """Create a (billed) generation task; returns its task id. Inputs are checked first
         (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
-        flow = self._jobs.submit(
+        flow = self._flows.submit(
             image,
             prompt,
             prompt_optimizer=prompt_optimizer,
@@ -225,7 +219,7 @@ class MiniMaxVideo(_Common):
 
     def status(self, task_id: str) -> TaskStatus:
         """One query of the task's state (any casing upstream uses is understood)."""
-        return self._run(self._jobs.status(task_id))
+        return self._run(self._flows.status(task_id))
 
     def wait(
         self,
@@ -239,7 +233,7 @@ class MiniMaxVideo(_Common):
         clock: Callable[[], float] = time.monotonic,
     ) -> TaskStatus:
         """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
-        flow = self._jobs.wait(
+        flow = self._flows.wait(
             task_id,
             timeout=timeout,
             poll_interval=poll_interval,
@@ -251,7 +245,7 @@ class MiniMaxVideo(_Common):
 
     def retrieve(self, file_id: str | int) -> FileInfo:
         """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
-        return self._run(self._jobs.retrieve(file_id))
+        return self._run(self._flows.retrieve(file_id))
 
     def download(
         self,
@@ -266,7 +260,7 @@ class MiniMaxVideo(_Common):
         `on_progress(done, total)` after each chunk; `total` is 0 when unknown. An existing
         file is replaced only with `overwrite=True` (InputError otherwise, before fetching).
         """
-        flow = self._jobs.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
         return self._run(flow)
 
     def generate(
@@ -294,7 +288,7 @@ class MiniMaxVideo(_Common):
         not a regular file). A failure after the create carries the task id, the file id when
         known and the resume command: `minimax_video.resume.resume_of(exc)`.
         """
-        flow = self._jobs.generate(
+        flow = self._flows.generate(
             image,
             prompt,
             out,
@@ -441,7 +435,7 @@ class AsyncMiniMaxVideo(_Common):
     ) -> str:
         """Create a (billed) generation task; returns its task id. Inputs are checked first
         (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
-        flow = self._jobs.submit(
+        flow = self._flows.submit(
             image,
             prompt,
             prompt_optimizer=prompt_optimizer,
@@ -452,7 +446,7 @@ class AsyncMiniMaxVideo(_Common):
 
     async def status(self, task_id: str) -> TaskStatus:
         """One query of the task's state (any casing upstream uses is understood)."""
-        return await self._run(self._jobs.status(task_id))
+        return await self._run(self._flows.status(task_id))
 
     async def wait(
         self,
@@ -466,7 +460,7 @@ class AsyncMiniMaxVideo(_Common):
         clock: Callable[[], float] = time.monotonic,
     ) -> TaskStatus:
         """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
-        flow = self._jobs.wait(
+        flow = self._flows.wait(
             task_id,
             timeout=timeout,
             poll_interval=poll_interval,
@@ -478,7 +472,7 @@ class AsyncMiniMaxVideo(_Common):
 
     async def retrieve(self, file_id: str | int) -> FileInfo:
         """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
-        return await self._run(self._jobs.retrieve(file_id))
+        return await self._run(self._flows.retrieve(file_id))
 
     async def download(
         self,
@@ -492,7 +486,7 @@ class AsyncMiniMaxVideo(_Common):
 
         An existing file is replaced only with `overwrite=True`.
         """
-        flow = self._jobs.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
         return await self._run(flow)
 
     async def generate(
@@ -520,7 +514,7 @@ class AsyncMiniMaxVideo(_Common):
         not a regular file). A failure after the create carries the task id, the file id when
         known and the resume command: `minimax_video.resume.resume_of(exc)`.
         """
-        flow = self._jobs.generate(
+        flow = self._flows.generate(
             image,
             prompt,
             out,

@@ -65,7 +65,7 @@ def refuse_credentials(url: str) -> None:
 
 
 class RemoteImageSink:
-    """Collects a fetched image in memory, up to the size limit, for `Jobs.check_remote_image`."""
+    """Collects a fetched image in memory, up to the size limit, for `Flows.check_remote_image`."""
 
     def __init__(self, url: str) -> None:
         self.url = url

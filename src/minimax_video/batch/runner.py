@@ -55,7 +55,7 @@ from minimax_video.errors import (
     RateLimitedError,
     RequestValidationError,
 )
-from minimax_video.jobs import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, POLL_BACKOFF
+from minimax_video.flows import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, POLL_BACKOFF
 from minimax_video.retry import retry_create, retry_read
 from minimax_video.status import TaskState
 

@@ -85,6 +85,7 @@ def test_sigkill_at_20_instants_then_resume_saves_every_job_exactly_once(tmp_pat
         DEFAULT_JOURNAL_NAME,
         f"{DEFAULT_JOURNAL_NAME}-wal",
         f"{DEFAULT_JOURNAL_NAME}-shm",
+        f"{DEFAULT_JOURNAL_NAME}.lock",  # one run per journal at a time
         "batch-report.json",
     }
     # The journal and the fake agree on what was paid for.

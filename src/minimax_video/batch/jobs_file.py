@@ -127,7 +127,10 @@ def read_jobs(path: str | os.PathLike[str]) -> tuple[list[BatchJob], list[LinePr
 
 
 def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines() would also split at U+2028, U+2029 and other
+    # characters a JSON string may hold raw, and shift every later line number.
+    for number, line in enumerate(text.split("\n"), start=1):
+        raw = line.removesuffix("\r")
         if not raw.strip():
             continue
         try:

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Any, Self
+
+from minimax_video.errors import InputError
+
+try:  # POSIX: one run per journal at a time
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
 DEFAULT_JOURNAL_NAME = "batch-journal.sqlite3"
@@ -110,6 +117,10 @@ class JournalError(Exception):
     """The journal cannot be used (another version, or not a journal at all)."""
 
 
+class JournalBusyError(JournalError, InputError):
+    """Another run holds the journal: two runs on one journal would both send every create."""
+
+
 class Journal:
     """A batch journal on disk. Not thread-safe: one event loop (one thread) writes it.
 
@@ -120,6 +131,7 @@ class Journal:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = self._hold(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -127,6 +139,8 @@ class Journal:
             self._db.executescript(_SCHEMA)
             self._check_version()
         except sqlite3.DatabaseError as exc:
+            if self._lock is not None:
+                self._lock.close()
             raise JournalError(f"{self.path} is not a usable batch journal: {exc}") from None
 
     def _check_version(self) -> None:
@@ -250,8 +264,30 @@ class Journal:
             self.uncertain(name, message)
         return names
 
+    @staticmethod
+    def _hold(path: Path) -> IO[bytes] | None:
+        """An exclusive lock on `<journal>.lock` for as long as this journal is open (POSIX).
+
+        Two processes (a second terminal, an overlapping cron job, a re-run while the old run
+        still lives) would otherwise both read every job as pending and both pay for it.
+        """
+        if fcntl is None or str(path) == ":memory:":  # pragma: no cover - Windows
+            return None
+        lock = open(path.with_name(path.name + ".lock"), "a+b")  # noqa: SIM115 - held open
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise JournalBusyError(
+                f"another batch run is using the journal {path}: wait for it to end (or stop "
+                "it), then run the command again; nothing was sent"
+            ) from None
+        return lock
+
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            self._lock.close()  # releases the lock
 
     def __enter__(self) -> Self:
         return self
@@ -311,4 +347,7 @@ class _Transaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is None:
+            self._db.execute("COMMIT")
+        elif self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+            self._db.execute("ROLLBACK")

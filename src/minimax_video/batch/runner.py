@@ -52,12 +52,17 @@ from minimax_video.errors import (
     InputError,
     InsufficientBalanceError,
     MiniMaxError,
+    OutputFileError,
     RateLimitedError,
     RequestValidationError,
+    SensitiveOutputError,
+    UnknownAPIError,
+    error_code,
 )
 from minimax_video.flows import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, POLL_BACKOFF
 from minimax_video.retry import retry_create, retry_read
 from minimax_video.status import TaskState
+from minimax_video.targets import place
 
 logger = logging.getLogger("minimax_video.batch")
 
@@ -68,6 +73,37 @@ _CHUNK = 1024 * 1024
 T = TypeVar("T")
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+TASK_FAILED = "the task ended with status"
+"""How a job whose task itself ended Fail is recorded (the only failure `--retry-failed` pays for
+again: every other failed job with a task id is picked up, not created again)."""
+
+
+def _retry_state(
+    task_id: str | None, file_id: str | None, code: int | None, error: str | None
+) -> JobState:
+    """Where `--retry-failed` puts a failed job: a new create only when its task itself ended
+    badly (status Fail, or its video refused by moderation); else the task is picked up."""
+    if file_id:
+        return JobState.SUCCEEDED  # download again
+    task_ended = (error or "").startswith(TASK_FAILED) or (
+        code is not None and error_code(code).error is SensitiveOutputError
+    )
+    if task_id and not task_ended:
+        return JobState.CREATED  # poll again
+    return JobState.PENDING
+
+
+def _definite_refusal(exc: MiniMaxError) -> bool:
+    """A create answered with a code that means no task was made (bad input, moderation,
+    balance...). Codes the catalogue retries for reads only (server-side failures such as
+    1001) and codes it does not know may follow a created task: those are uncertain."""
+    return (
+        isinstance(exc, APIError)
+        and exc.policy.retry == "never"
+        and not isinstance(exc, UnknownAPIError)
+    )
 
 
 @dataclass(frozen=True)
@@ -272,8 +308,10 @@ class BatchRunner:
                 self.journal.reset(record.name, JobState.PENDING, "created again on request")
                 state = JobState.PENDING
             elif state is JobState.FAILED and self.options.retry_failed:
-                self.journal.reset(record.name, JobState.PENDING, "run again on request")
-                state = JobState.PENDING
+                state = _retry_state(
+                    record.task_id, record.file_id, record.error_code, record.error
+                )
+                self.journal.reset(record.name, state, "run again on request")
             self._count(record.name, state)
             if state is JobState.CREATED:
                 self._resumed.add(record.name)
@@ -375,11 +413,23 @@ class BatchRunner:
                     self._count(name, JobState.PENDING, str(exc))
                     self._halt(exc)
                     return JobState.PENDING
-                if isinstance(exc, APIError):  # answered with a code: no task was created
+                if _definite_refusal(exc):  # answered with a code that creates nothing
                     return self._failed(name, exc.code, str(exc))
                 return self._uncertain(name, f"{exc}; a task may exist")
             self.creates.succeeded()
-            self.journal.created(name, task_id)
+            try:
+                self.journal.created(name, task_id)
+            except Exception as exc:  # a full disk: the billed task id must not be lost
+                logger.error(
+                    "job %s: task %s was created (billed) but the journal could not record "
+                    "it (%s): pick it up with `minimax-video wait %s --out FILE`",
+                    name,
+                    task_id,
+                    exc,
+                    task_id,
+                )
+                exc.add_note(f"job {name}: billed task {task_id} is not in the journal")
+                raise
             self._count(name, JobState.CREATED, "", task_id)
             return JobState.CREATED
         return JobState.PENDING
@@ -403,8 +453,13 @@ class BatchRunner:
                 elif _halting(exc):
                     self._halt(exc)
                     break
-                elif not retry_read(exc):
+                elif isinstance(exc, SensitiveOutputError):  # the task's video was refused
                     return self._failed(name, exc.code, str(exc))
+                elif not retry_read(exc):
+                    # The task exists and is billed: keep its id for the next run, never
+                    # create it again (only the task's own end makes a job failed).
+                    self.journal.note(name, f"task {task_id}: poll refused ({exc}); run again")
+                    return JobState.CREATED
                 else:
                     logger.info("job %s: poll failed (%s), polling again", name, exc)
                 if self._clock() >= deadline:
@@ -416,7 +471,7 @@ class BatchRunner:
                 self._count(name, JobState.SUCCEEDED, f"file {status.file_id}", task_id)
                 return JobState.SUCCEEDED
             if status.state is TaskState.FAIL:
-                return self._failed(name, None, f"the task ended with status {status.raw_status}")
+                return self._failed(name, None, f"{TASK_FAILED} {status.raw_status}")
             if self._clock() >= deadline:
                 break
         message = f"task {task_id} still running when this run stopped waiting: run again"
@@ -445,7 +500,7 @@ class BatchRunner:
                     self._halt(exc)
                     break
                 if isinstance(exc, APIError) and not retry_read(exc):
-                    return self._failed(name, exc.code, last)
+                    break  # stays succeeded with its file id: the next run downloads again
                 await self._sleep(self._backoff(attempt))
                 continue
             except OSError as exc:  # a full disk, a read-only folder: the job waits for a re-run
@@ -458,10 +513,10 @@ class BatchRunner:
                 # file, which the next run downloads again; never a file the journal does not
                 # know.
                 self.journal.saved(name, str(target), size, digest)
-                os.replace(part, target)
-            except OSError as exc:
+                place(part, target, overwrite=self.options.overwrite)
+            except (OSError, OutputFileError) as exc:
                 self.journal.reset(name, JobState.SUCCEEDED, f"not saved: {exc}")
-                last = f"cannot write {target}: {exc.strerror or exc}"
+                last = f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}"
                 break
             _sync_folder(self.out_dir)
             self._count(name, JobState.SAVED, str(target))

@@ -238,3 +238,27 @@ def test_an_oversized_stdin_image_is_reported_as_more_than_the_limit(
     assert env.fake.tasks == {}
     ok = env.run("generate", "--image", "-", "--out", str(tmp_path / "c.mp4"), stdin=png())
     assert ok.exit_code == EXIT_OK, ok.output
+
+
+def test_an_endless_device_is_refused_as_too_large_not_read_whole() -> None:
+    from minimax_video.images import prepare_image
+
+    with pytest.raises(InputError, match="file size must be under"):
+        prepare_image(Path("/dev/zero"))
+
+
+def test_a_password_with_url_delimiters_is_refused_and_never_echoed() -> None:
+    from minimax_video.config import resolve_base_url
+    from minimax_video.errors import ConfigurationError
+
+    for url in ("http://user:secr?etpw@127.0.0.1:8000", "http://u:a#b/c@h", "http://h:99999"):
+        with pytest.raises(ConfigurationError) as caught:
+            resolve_base_url(url)
+        assert "secr" not in str(caught.value)
+        assert "etpw" not in str(caught.value)
+
+
+def test_a_resume_command_quotes_what_the_server_sent() -> None:
+    from minimax_video.resume import Resume
+
+    assert Resume("$(touch pwned)").command() == "minimax-video status '$(touch pwned)'"

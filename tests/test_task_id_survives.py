@@ -211,3 +211,14 @@ async def test_a_cancelled_async_generate_leaves_no_part_and_keeps_the_ids(tmp_p
     assert resume is not None
     assert (resume.task_id, resume.file_id) == (task_id, str(fake.tasks[task_id].file_id))
     assert list(tmp_path.iterdir()) == []  # no .part, no video
+
+
+def test_json_says_a_task_may_exist_when_interrupted_during_the_create() -> None:
+    import json as json_module
+
+    from minimax_video.cli_report import RunState, json_error
+
+    state = RunState(command="generate", create_started=True)
+    answer = json_module.loads(json_error(KeyboardInterrupt(), 130, "interrupted", state))
+    assert answer["task_may_exist"] is True
+    assert answer["task_id"] is None

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from minimax_video.cli_batch import batch, wait
+from minimax_video.cli_options import api_options
 from minimax_video.cli_report import (
     RunState,
     after_create_hint,
@@ -247,6 +248,8 @@ class _CLI(click.Group):
 
             if isinstance(exc, MiniMaxError):
                 code = exit_code_for(exc)
+                if code == EXIT_USAGE and _STATE.resume_for(exc) is not None:
+                    code = EXIT_NETWORK  # 2 promises nothing was billed: not after a create
                 hint = combined_hint(exc, _STATE, _hint_for(exc, code))
                 code = _fail(str(exc), code, secrets, hint, exc)
             elif isinstance(exc, OSError):
@@ -308,28 +311,6 @@ class _Seams:
 _SEAMS = _Seams()
 _STATE = RunState()
 """What the current run knows (task id, output path...), for its final message and `--json`."""
-
-
-def _api_options(func: F) -> F:
-    """--api-key / --base-url / --quiet, shared by the commands that talk to MiniMax."""
-    func = click.option(
-        "-q", "--quiet", is_flag=True, help="No progress display (errors are still printed)."
-    )(func)
-    func = click.option(
-        "--base-url",
-        envvar="MINIMAX_BASE_URL",
-        show_envvar=True,
-        metavar="URL",
-        help="API host (default: the global https://api.minimax.io).",
-    )(func)
-    func = click.option(
-        "--api-key",
-        envvar="MINIMAX_API_KEY",
-        show_envvar=True,
-        metavar="KEY",
-        help="API key; prefer the environment variable (arguments show up in `ps`).",
-    )(func)
-    return func
 
 
 def _client(api_key: str | None, base_url: str | None) -> MiniMaxVideo:
@@ -598,7 +579,7 @@ def _out_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
 )
 @_force_option
 @_json_option
-@_api_options
+@api_options
 def generate(
     image: str,
     prompt: str | None,
@@ -642,7 +623,7 @@ def generate(
 @cli.command()
 @click.argument("task_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
-@_api_options
+@api_options
 def status(
     task_id: str, as_json: bool, api_key: str | None, base_url: str | None, quiet: bool
 ) -> None:
@@ -690,7 +671,7 @@ def status(
 )
 @_force_option
 @_json_option
-@_api_options
+@api_options
 def download(
     file_id: str,
     out: str,

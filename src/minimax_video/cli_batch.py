@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from minimax_video.cli_options import api_options
 from minimax_video.signals import HANDLED, Terminated
 
 if TYPE_CHECKING:
@@ -24,21 +25,6 @@ if TYPE_CHECKING:
     from minimax_video.client import AsyncMiniMaxVideo
 
 RESUME_HINT = "run the same command again to resume: nothing saved or created is done twice"
-
-
-def _api(func: Any) -> Any:
-    func = click.option("-q", "--quiet", is_flag=True, help="No progress display.")(func)
-    func = click.option(
-        "--base-url", envvar="MINIMAX_BASE_URL", show_envvar=True, metavar="URL", help="API host."
-    )(func)
-    func = click.option(
-        "--api-key",
-        envvar="MINIMAX_API_KEY",
-        show_envvar=True,
-        metavar="KEY",
-        help="API key; prefer the environment variable (arguments show up in `ps`).",
-    )(func)
-    return func
 
 
 def _require_key(api_key: str | None) -> None:
@@ -253,7 +239,7 @@ def _exit_code(report: BatchReport) -> int:
 @click.option("--retry-failed", is_flag=True, help="Create again the jobs that failed.")
 @click.option("--force", is_flag=True, help="Replace existing files at the output names.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
-@_api
+@api_options
 def batch(
     jobs: Path,
     out: Path,
@@ -279,7 +265,8 @@ def batch(
     run the same command again after a crash and it resumes; no job is created twice.
 
     Exit 0: every job saved. 9: the run ended with jobs not saved (failed, uncertain, still
-    running or skipped lines; the report says which). 2, 3, 4 and 130 as for every command.
+    running or skipped lines; the report says which). 2, 3, 4, 130, 143 and 129 as for every
+    command.
     """
     from minimax_video.batch import (
         DEFAULT_JOURNAL_NAME,
@@ -377,7 +364,7 @@ def _wait_exit_code(outcome: JobOutcome) -> int:
     callback=_positive,
     help="Stop waiting after this long (default 600 s).",
 )
-@_api
+@api_options
 def wait(
     task_id: str,
     out: Path,

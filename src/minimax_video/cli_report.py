@@ -132,8 +132,10 @@ def json_error(exc: BaseException, code: int, message: str, state: RunState) -> 
         "exit_code": code,
         "task_id": task_id,
         "file_id": resume.file_id if resume else state.file_id,
-        "path": state.path,
-        "task_may_exist": bool(resume and resume.task_id) or create_outcome_unknown(exc),
+        "path": getattr(exc, "path", None) or state.path,
+        "task_may_exist": bool(resume and resume.task_id)
+        or create_outcome_unknown(exc)
+        or (isinstance(exc, KeyboardInterrupt) and interrupted_hint(state, exc) == MAY_EXIST),
         "resume": resume.command() if resume and resume.task_id else None,
         "error": error,
     }

@@ -86,13 +86,21 @@ def resolve_base_url(base_url: str | None) -> str:
     """The argument, else MINIMAX_BASE_URL, else the global host; must be http(s) with a host."""
     url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).strip().rstrip("/")
     parts = urlsplit(url)
-    if "@" in parts.netloc:
+    # Any "@" after the scheme: a password holding "?", "#" or "/" ends `netloc` early, and
+    # httpx would then echo part of it. A base URL never needs one.
+    if "@" in url.partition("://")[2]:
         # Never echoed: the user info is a credential, and httpx would log it with every request.
         raise ConfigurationError(
             "base URL must not carry credentials (user:password@host): the API key goes in "
             f"MINIMAX_API_KEY; got {_without_userinfo(url)!r}"
         )
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number <= 65535
+    except ValueError:
+        valid_port = False
+    else:
+        valid_port = True
+    if parts.scheme not in ("http", "https") or not parts.hostname or not valid_port:
         raise ConfigurationError(
             f"base URL must be http(s)://host[:port], got {_without_userinfo(url)!r}"
         )

@@ -161,9 +161,13 @@ def _from_path(path: Path) -> PreparedImage:
     if size >= MAX_IMAGE_BYTES:  # refuse before reading a huge file into memory
         raise _fail(source, f"file size must be under {MAX_IMAGE_BYTES} bytes", f"{size} bytes")
     try:
-        data = path.read_bytes()
+        # At most one byte past the limit: a device, a FIFO or `<(...)` reports size 0.
+        with path.open("rb") as file:
+            data = file.read(MAX_IMAGE_BYTES + 1)
     except OSError as exc:
         raise _fail(source, "the file must be readable", exc.strerror or str(exc)) from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise _fail(source, f"file size must be under {MAX_IMAGE_BYTES} bytes", "more than that")
     return check_image_bytes(data, source)
 
 

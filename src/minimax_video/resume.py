@@ -32,9 +32,9 @@ class Resume:
         if self.file_id is not None:
             out = shlex.quote(self.out) if self.out else "video.mp4"
             force = " --force" if self.overwrite else ""
-            return f"minimax-video download {self.file_id} --out {out}{force}"
-        if self.task_id is not None:
-            return f"minimax-video status {self.task_id}"
+            return f"minimax-video download {shlex.quote(self.file_id)} --out {out}{force}"
+        if self.task_id is not None:  # as the server sent it: quoted, never run as shell code
+            return f"minimax-video status {shlex.quote(self.task_id)}"
         return "check your MiniMax console"
 
     def describe(self) -> str:

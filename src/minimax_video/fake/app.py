@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import random
@@ -50,6 +49,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from minimax_video import operations
 from minimax_video.config import DEFAULT_BASE_URL
 from minimax_video.fake.clock import Clock, ManualClock, MonotonicClock
+from minimax_video.fake.entry import is_loopback
 from minimax_video.fake.faults import Fault, FaultKind, FaultPlan, Faults, TaskOutcome
 from minimax_video.fake.images import image_problem
 from minimax_video.fake.ratelimit import RATE_LIMIT_MESSAGE, RateLimits
@@ -583,7 +583,7 @@ class _LoopbackOnlyTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
-        if not _is_loopback(host):
+        if not is_loopback(host):
             raise httpx.ConnectError(
                 f"the fake only calls back to loopback hosts, not {host!r} "
                 "(pass callback_transport= to reach others)",
@@ -593,15 +593,6 @@ class _LoopbackOnlyTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _FaultMiddleware:

@@ -1,8 +1,8 @@
 """Run-time validation of requests and responses against the bundled spec.
 
-The generated client checks nothing at run time: its models take whatever the JSON holds, so a
-`"1080"` width or a `${file_id}` placeholder becomes a half-filled model, and a prose rule such
-as "one image" is only found out as a billed 2013 from the server. `SpecValidator` checks both
+The generated client checks JSON types, required fields and `base_resp` itself, but not
+formats, ranges, enums or the prose rules: a `download_url` that is no URI passes, and a request
+with a second image is only found out as a 2013 from the server. `SpecValidator` checks both
 directions against the very spec the client was generated from; the transports put it on the
 wire with one argument:
 

@@ -387,7 +387,7 @@ def wait(
     if out.exists() and not force:
         raise click.BadParameter(f"{out} exists (pass --force to replace it)", param_hint="--out")
     out.parent.mkdir(parents=True, exist_ok=True)
-    from minimax_video.flows import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
+    from minimax_video.timing import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
 
     options = BatchOptions(
         poll_interval=poll_interval or DEFAULT_POLL_INTERVAL,

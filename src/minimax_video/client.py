@@ -30,17 +30,17 @@ from minimax_video.config import (
 from minimax_video.download import DOWNLOAD_CHUNK
 from minimax_video.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
 from minimax_video.errors import MiniMaxError, transport_error
-from minimax_video.flows import (
-    DEFAULT_MAX_POLL_INTERVAL,
-    DEFAULT_POLL_INTERVAL,
-    DEFAULT_WAIT_TIMEOUT,
-    OP_DOWNLOAD,
-    Flows,
-)
+from minimax_video.flows import OP_DOWNLOAD, Flows
 from minimax_video.images import ImageSource
 from minimax_video.results import FileInfo, GenerationResult
 from minimax_video.retry import RetryPolicy
 from minimax_video.status import TaskStatus
+from minimax_video.timing import (
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    WaitTiming,
+)
 
 if TYPE_CHECKING:
     from minimax_video.validation import SpecValidator
@@ -235,9 +235,7 @@ class MiniMaxVideo(_Common):
         """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
         flow = self._flows.wait(
             task_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
+            WaitTiming(timeout, poll_interval, max_poll_interval),
             on_progress=on_progress,
             clock=clock,
         )
@@ -294,9 +292,7 @@ class MiniMaxVideo(_Common):
             out,
             prompt_optimizer=prompt_optimizer,
             callback_url=callback_url,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
+            timing=WaitTiming(timeout, poll_interval, max_poll_interval),
             on_submit=on_submit,
             on_progress=on_progress,
             on_download=on_download,
@@ -462,9 +458,7 @@ class AsyncMiniMaxVideo(_Common):
         """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
         flow = self._flows.wait(
             task_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
+            WaitTiming(timeout, poll_interval, max_poll_interval),
             on_progress=on_progress,
             clock=clock,
         )
@@ -520,9 +514,7 @@ class AsyncMiniMaxVideo(_Common):
             out,
             prompt_optimizer=prompt_optimizer,
             callback_url=callback_url,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
+            timing=WaitTiming(timeout, poll_interval, max_poll_interval),
             on_submit=on_submit,
             on_progress=on_progress,
             on_download=on_download,

@@ -83,6 +83,7 @@ from minimax_video.retry import (
 )
 from minimax_video.status import TaskState, TaskStatus
 from minimax_video.targets import check_folder, check_target
+from minimax_video.timing import WaitTiming
 
 logger = logging.getLogger("minimax_video")
 
@@ -93,12 +94,6 @@ OP_CREATE = operations.CREATE.id
 OP_QUERY = operations.QUERY.id
 OP_RETRIEVE = operations.RETRIEVE.id
 OP_DOWNLOAD = operations.DOWNLOAD
-
-DEFAULT_WAIT_TIMEOUT = 600.0
-"""Generation takes about 1 to 5 minutes; MiniMax's own clients give up after 5 to 10."""
-DEFAULT_POLL_INTERVAL = 5.0
-DEFAULT_MAX_POLL_INTERVAL = 20.0
-POLL_BACKOFF = 1.5
 
 
 # --- the flows -------------------------------------------------------------------------------
@@ -111,12 +106,6 @@ def _check_task_id(task_id: object) -> str:
     if not isinstance(task_id, str) or not _NO_SPACE.fullmatch(task_id):
         raise InputError(f"task_id must be a non-empty string without spaces, got {task_id!r}")
     return task_id
-
-
-def _check_seconds(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
-    return float(value)
 
 
 _IMAGE_SLOT = f"minimax-video-image-{secrets.token_hex(16)}"
@@ -261,17 +250,15 @@ class Flows:
     def wait(
         self,
         task_id: str,
+        timing: WaitTiming,
         *,
-        timeout: float = DEFAULT_WAIT_TIMEOUT,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
         on_progress: Callable[[TaskStatus], None] | None = None,
         clock: Callable[[], float],
     ) -> Flow[TaskStatus]:
-        """Poll until Success (returned) or Fail (TaskFailedError), at most `timeout` seconds.
+        """Poll until Success (returned) or Fail (TaskFailedError), at most `timing.timeout` s.
 
-        Waits grow from `poll_interval` by x1.5 up to `max_poll_interval`, and never past the
-        deadline; the last poll happens at the deadline. `on_progress` sees every answer.
+        Pauses follow `timing.pauses()` and never pass the deadline; the last poll happens at
+        the deadline. `on_progress` sees every answer.
 
         A poll that still fails after its own retries with a retryable error (rate limit, 5xx,
         timeout...) means "no news": it is logged and the task is polled again at the next
@@ -283,9 +270,7 @@ class Flows:
         A non-retryable error (a rejected key, invalid parameters...) is raised at once.
         """
         call = self.query_call(task_id)
-        timeout = _check_seconds(timeout, "timeout")
-        interval = _check_seconds(poll_interval, "poll_interval")
-        ceiling = max(interval, _check_seconds(max_poll_interval, "max_poll_interval"))
+        timeout, pauses = timing.timeout, timing.pauses()
         deadline = clock() + timeout
         while True:
             failed: MiniMaxError | None = None
@@ -299,7 +284,7 @@ class Flows:
                     raise
                 failed = exc
             if failed is not None:
-                pause = min(interval, deadline - clock())
+                pause = min(next(pauses), deadline - clock())
                 retry_logger.warning(
                     "task %s: status poll failed after its retries (%s); polling again in %.1f s",
                     task_id,
@@ -307,7 +292,6 @@ class Flows:
                     pause,
                 )
                 yield Sleep(pause)
-                interval = min(interval * POLL_BACKOFF, ceiling)
                 continue
             logger.debug("task %s: %s", task_id, status.raw_status or "(no status)")
             if on_progress is not None:
@@ -328,8 +312,7 @@ class Flows:
                     operation=OP_QUERY,
                     task_id=task_id,
                 )
-            yield Sleep(min(interval, remaining))
-            interval = min(interval * POLL_BACKOFF, ceiling)
+            yield Sleep(min(next(pauses), remaining))
 
     def download(
         self,
@@ -398,9 +381,7 @@ class Flows:
         *,
         prompt_optimizer: bool | None = None,
         callback_url: str | None = None,
-        timeout: float = DEFAULT_WAIT_TIMEOUT,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        timing: WaitTiming,
         on_submit: Callable[[str], None] | None = None,
         on_progress: Callable[[TaskStatus], None] | None = None,
         on_download: Callable[[int, int], None] | None = None,
@@ -415,10 +396,6 @@ class Flows:
         `verify_image_url=False`). Any failure after the create carries the task id, the file
         id when known, and the command that resumes (`minimax_video.resume.resume_of`).
         """
-        # Everything `wait` will check is checked here, before the billed create.
-        _check_seconds(timeout, "timeout")
-        _check_seconds(poll_interval, "poll_interval")
-        _check_seconds(max_poll_interval, "max_poll_interval")
         create = self.create_call(
             image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
         )
@@ -435,14 +412,7 @@ class Flows:
         try:
             if on_submit is not None:
                 on_submit(task_id)
-            status = yield from self.wait(
-                task_id,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                max_poll_interval=max_poll_interval,
-                on_progress=on_progress,
-                clock=clock,
-            )
+            status = yield from self.wait(task_id, timing, on_progress=on_progress, clock=clock)
             assert status.file_id is not None  # parse_query guarantees it on Success
             resume = resume.with_file(status.file_id)
             try:

@@ -59,10 +59,10 @@ from minimax_video.errors import (
     UnknownAPIError,
     error_code,
 )
-from minimax_video.flows import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, POLL_BACKOFF
 from minimax_video.retry import retry_create, retry_read
 from minimax_video.status import TaskState
 from minimax_video.targets import place
+from minimax_video.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, WaitTiming
 
 logger = logging.getLogger("minimax_video.batch")
 
@@ -131,9 +131,15 @@ class BatchOptions:
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
-        for name in ("creates_per_minute", "queries_per_minute", "poll_interval", "wait_timeout"):
+        positive = ("creates_per_minute", "queries_per_minute", "poll_interval", "wait_timeout")
+        for name in (*positive, "max_poll_interval"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+
+    @property
+    def timing(self) -> WaitTiming:
+        """Each job's wait: `wait_timeout` and the polling pace, as the flows take them."""
+        return WaitTiming(self.wait_timeout, self.poll_interval, self.max_poll_interval)
 
 
 @dataclass(frozen=True)
@@ -435,14 +441,13 @@ class BatchRunner:
         return JobState.PENDING
 
     async def _poll(self, name: str, task_id: str) -> JobState:
-        o = self.options
-        interval = o.poll_interval
-        deadline = self._clock() + o.wait_timeout
+        timing = self.options.timing
+        pauses = timing.pauses()
+        deadline = self._clock() + timing.timeout
         first = name in self._resumed
         while not self._stopped:
             if not first:
-                await self._sleep(min(interval, max(0.0, deadline - self._clock())))
-                interval = min(interval * POLL_BACKOFF, max(o.max_poll_interval, o.poll_interval))
+                await self._sleep(min(next(pauses), max(0.0, deadline - self._clock())))
             first = False
             ticket = await self.queries.acquire()
             try:

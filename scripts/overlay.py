@@ -41,7 +41,8 @@ def _merge(target: Any, update: Any) -> Any:
     return copy.deepcopy(update)
 
 
-def _check_overlay(overlay: Any) -> list[dict[str, Any]]:
+def check_overlay(overlay: Any) -> list[dict[str, Any]]:
+    """The overlay's actions, or OverlayError naming what makes it no Overlay 1.0 document."""
     if not isinstance(overlay, dict) or not str(overlay.get("overlay", "")).startswith("1.0."):
         raise OverlayError("not an Overlay 1.0 document (missing 'overlay: 1.0.x')")
     info = overlay.get("info")
@@ -76,7 +77,7 @@ def apply_overlay(
     document: dict[str, Any], overlay: Any
 ) -> tuple[dict[str, Any], list[ActionResult]]:
     """Return a patched deep copy of `document` and what each action matched."""
-    actions = _check_overlay(overlay)
+    actions = check_overlay(overlay)
     result = copy.deepcopy(document)
     report: list[ActionResult] = []
     for index, action in enumerate(actions):

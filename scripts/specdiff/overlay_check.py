@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonpath_rfc9535 as jsonpath
 
-from scripts.overlay import OverlayError, _check_overlay, apply_overlay
+from scripts.overlay import OverlayError, apply_overlay, check_overlay
 from scripts.specdiff.model import FindingKind, OverlayFinding
 
 _MISSING = object()
@@ -166,7 +166,7 @@ def apply_tolerantly(
     `old_upstream` / `new_upstream` are merged vendored pages before the overlay: comparing what
     each action meets in both tells "upstream changed this" from "this was always so".
     """
-    actions = _check_overlay(overlay)  # the regen's own checks: same errors for a bad overlay
+    actions = check_overlay(overlay)  # the regen's own checks: same errors for a bad overlay
     header = {k: v for k, v in overlay.items() if k != "actions"}
     old_doc, new_doc = copy.deepcopy(old_upstream), copy.deepcopy(new_upstream)
     findings: list[OverlayFinding] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minimax_video.download import check_writable, resolve_target
+from minimax_video.download import resolve_target
 
 
 def test_trailing_separator_names_a_new_folder(tmp_path: Path) -> None:
@@ -23,9 +23,3 @@ def test_unsafe_suffix_from_upstream_falls_back_to_mp4(tmp_path: Path) -> None:
 
 def test_plain_path_is_used_as_is(tmp_path: Path) -> None:
     assert resolve_target(tmp_path / "new" / "clip.mp4", 7, None) == tmp_path / "new" / "clip.mp4"
-
-
-def test_check_writable_creates_a_folder_named_with_a_separator(tmp_path: Path) -> None:
-    check_writable(str(tmp_path / "out") + "/")
-    assert (tmp_path / "out").is_dir()
-    assert not (tmp_path / "out" / "out").exists()

@@ -66,10 +66,6 @@ class Secret:
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")
 
-    def redact(self, text: str) -> str:
-        """`text` with every occurrence of the key masked (for upstream messages we relay)."""
-        return text.replace(self._value, _MASK)
-
 
 def resolve_api_key(api_key: str | Secret | None) -> Secret:
     """The key from the argument, else from MINIMAX_API_KEY."""

@@ -59,18 +59,6 @@ def target_path(dest: str | os.PathLike[str], file_id: int, filename: str | None
     return target
 
 
-def check_writable(dest: str | os.PathLike[str]) -> None:
-    """Fail before a billed create if the video could not be written where asked."""
-    target = Path(dest)
-    folder = target if names_a_folder(dest) else target.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"folder {folder} is not writable")
-
-
 def _new_temp_file(target: Path) -> tuple[Path, IO[bytes]]:
     """An empty, new `.<name>.<random>.part` beside `target`, and a handle that holds its lock.
 

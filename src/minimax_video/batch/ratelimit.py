@@ -27,7 +27,6 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 PUBLISHED_CREATES_PER_MINUTE = 5.0
 """MiniMax's rate-limit guide: video generation, 5 requests a minute (international platform)."""
@@ -40,14 +39,6 @@ DEFAULT_BURST = 2.0
 _EPSILON = 1e-6
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class LimiterStats:
-    acquired: int
-    refusals: int
-    decreases: int
-    rate_per_minute: float
 
 
 class Ticket:
@@ -105,7 +96,6 @@ class AdaptiveRateLimiter:
         self._window = window
         self._window_limit = max(1, int(per_minute * window / 60.0))
         self._recent: deque[Ticket] = deque()
-        self.acquired = 0
         self.refusals = 0
         self.decreases = 0
 
@@ -122,7 +112,6 @@ class AdaptiveRateLimiter:
                 wait = max(0.0, (1.0 - self._tokens) / self.rate, self._window_wait())
                 if wait <= _EPSILON:  # float sums: "due now" within a microsecond
                     self._tokens = max(0.0, self._tokens - 1.0)
-                    self.acquired += 1
                     ticket = Ticket(self._clock)
                     self._recent.append(ticket)
                     return ticket
@@ -168,6 +157,3 @@ class AdaptiveRateLimiter:
     @property
     def per_minute(self) -> float:
         return self.rate * 60.0
-
-    def stats(self) -> LimiterStats:
-        return LimiterStats(self.acquired, self.refusals, self.decreases, self.per_minute)

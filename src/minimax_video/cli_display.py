@@ -119,6 +119,7 @@ class Display:
 
 
 def print_result(result: GenerationResult, as_json: bool) -> None:
+    """stdout: the written path, or with `--json` the ids, path, size and dimensions."""
     if as_json:
         click.echo(
             json_ok(
@@ -135,6 +136,8 @@ def print_result(result: GenerationResult, as_json: bool) -> None:
 
 
 def print_status(current: TaskStatus, as_json: bool, quiet: bool) -> None:
+    """stdout: the task's state and file id (tab-separated, or one JSON object); stderr: the
+    command that downloads a finished video."""
     if as_json:
         click.echo(
             json_ok(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from minimax_video.cli_report import RunState, after_create_hint, combined_hint, interrupted_hint
+from minimax_video.signals import Terminated
 
 if TYPE_CHECKING:
     from minimax_video.batch import BatchReport, JobOutcome
@@ -126,15 +127,11 @@ def failure_for(exc: Exception, state: RunState) -> tuple[str, int, str | None]:
 
 def interrupt_code(stopped: BaseException) -> int:
     """130 for Ctrl-C; 128 + the signal for SIGTERM (143) and SIGHUP (129)."""
-    from minimax_video.signals import Terminated
-
     return stopped.exit_code if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
 
 
 def interruption_for(stopped: BaseException, state: RunState) -> tuple[str, int, str | None]:
     """The message, exit code and hint for a run stopped by Ctrl-C or a termination signal."""
-    from minimax_video.signals import Terminated
-
     message = f"terminated by {stopped.name}" if isinstance(stopped, Terminated) else "interrupted"
     return message, interrupt_code(stopped), interrupted_hint(state, stopped)
 

@@ -25,7 +25,8 @@ from click.testing import CliRunner, Result
 from PIL import Image
 
 from minimax_video import errors
-from minimax_video.cli import (
+from minimax_video.cli import _Seams, cli
+from minimax_video.cli_exits import (
     EXIT_AUTH,
     EXIT_CODES,
     EXIT_INTERNAL,
@@ -37,8 +38,6 @@ from minimax_video.cli import (
     EXIT_TASK_FAILED,
     EXIT_TIMEOUT,
     EXIT_USAGE,
-    _Seams,
-    cli,
     exit_code_for,
 )
 from minimax_video.fake import FakeMiniMax, Faults, ManualClock

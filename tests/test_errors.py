@@ -318,7 +318,7 @@ async def test_with_validate_a_gateway_5xx_is_still_retried(mode: Mode) -> None:
 
 def test_the_readme_error_table_is_the_catalogue() -> None:
     """README's code table, row for row, is what the spec's catalogue and the CLI say."""
-    from minimax_video.cli import exit_code_for
+    from minimax_video.cli_exits import exit_code_for
     from minimax_video.errors import ERROR_CODES, ErrorCode
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from minimax_video import InputError, MiniMaxVideo
-from minimax_video.cli import EXIT_OK, EXIT_USAGE
+from minimax_video.cli_exits import EXIT_OK, EXIT_USAGE
 from minimax_video.errors import ConfigurationError
 from minimax_video.fake import FAKE_API_KEY, FakeMiniMax
 from minimax_video.images import MAX_IMAGE_BYTES, prepare_image

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from minimax_video import InputError
-from minimax_video.cli import EXIT_AUTH, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
+from minimax_video.cli_exits import EXIT_AUTH, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
 from minimax_video.fake import Faults
 from tests.client_support import MODES, Mode, call, close, new_client, new_fake, sleeper
 from tests.test_cli import Env, make_env, png

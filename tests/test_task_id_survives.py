@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from minimax_video import MiniMaxError
-from minimax_video.cli import (
+from minimax_video.cli_exits import (
     EXIT_INTERRUPTED,
     EXIT_NETWORK,
     EXIT_OK,

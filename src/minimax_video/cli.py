@@ -1,20 +1,17 @@
 """`minimax-video`: generate, inspect and download S2V-01 videos from a shell.
 
-Results go to stdout (a path, or `--json`), progress and errors to stderr. Exit codes are part of
-the interface (see `EXIT_CODES`), so scripts can branch on them. The API key is read from
-`MINIMAX_API_KEY` (or `--api-key`) and never printed: every error message is also scrubbed of it.
-Heavy modules (httpx, rich, the client, the fake) are imported inside the commands so `--help`
-and usage errors stay fast.
+Results go to stdout (a path, or `--json`), progress and errors to stderr (`cli_display`). Exit
+codes are part of the interface (`cli_exits.EXIT_CODES`), so scripts can branch on them. The API
+key is read from `MINIMAX_API_KEY` (or `--api-key`) and never printed: every error message is
+also scrubbed of it (`cli_logging`). Heavy modules (httpx, rich, the client, the fake) are
+imported inside the commands so `--help` and usage errors stay fast.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,15 +19,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from minimax_video.cli_batch import batch, wait
-from minimax_video.cli_options import api_options
-from minimax_video.cli_report import (
-    RunState,
-    after_create_hint,
-    combined_hint,
-    interrupted_hint,
-    json_error,
-    json_ok,
+from minimax_video.cli_display import Display, fail, human_bytes, print_result, print_status
+from minimax_video.cli_exits import (
+    EXIT_AUTH,
+    EXIT_CODES,
+    EXIT_OK,
+    EXIT_USAGE,
+    failure_for,
+    interruption_for,
 )
+from minimax_video.cli_logging import logging_to_stderr, secrets_in
+from minimax_video.cli_options import api_options
+from minimax_video.cli_report import RunState, json_ok
 
 if TYPE_CHECKING:
     import httpx
@@ -38,158 +38,12 @@ if TYPE_CHECKING:
     from minimax_video import MiniMaxVideo
     from minimax_video.results import GenerationResult
     from minimax_video.retry import RetryPolicy
-    from minimax_video.status import TaskStatus
-
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_QUOTA = 4
-EXIT_MODERATION = 5
-EXIT_TASK_FAILED = 6
-EXIT_TIMEOUT = 7
-EXIT_NETWORK = 8
-EXIT_INCOMPLETE = 9
-EXIT_INTERRUPTED = 130
-EXIT_HANGUP = 129
-EXIT_TERMINATED = 143
-
-EXIT_CODES: dict[int, str] = {
-    EXIT_OK: "success",
-    EXIT_INTERNAL: "unexpected internal error (a bug: please report it)",
-    EXIT_USAGE: "bad usage or input: option, image, prompt, id or output path (nothing billed)",
-    EXIT_AUTH: "missing, invalid or unauthorized API key",
-    EXIT_QUOTA: "insufficient balance, rate limit or usage quota: top up or wait",
-    EXIT_MODERATION: "the prompt, image or generated video was refused by moderation",
-    EXIT_TASK_FAILED: "the generation task ended with status Fail",
-    EXIT_TIMEOUT: "the task did not finish within --timeout; it may still finish (see `status`)",
-    EXIT_NETWORK: "network, server or protocol error after the retries: try again later",
-    EXIT_INCOMPLETE: "batch: some jobs were not saved (the report and the journal say which)",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
-    EXIT_HANGUP: "stopped by SIGHUP (terminal closed); cleaned up like Ctrl-C",
-    EXIT_TERMINATED: "stopped by SIGTERM (timeout, docker, CI); cleaned up like Ctrl-C",
-}
 
 DEMO_PROMPT = "A person smiles at the camera, then turns and walks into a sunny park."
 DEMO_STAGE_SECONDS = (4.0, 8.0, 16.0)
 """Simulated seconds per stage: long enough that the demo shows every state it polls through."""
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def exit_code_for(exc: BaseException) -> int:
-    """The documented exit code for an exception raised by the library."""
-    from minimax_video import errors
-
-    table: list[tuple[type[BaseException] | tuple[type[BaseException], ...], int]] = [
-        (errors.AuthenticationError, EXIT_AUTH),
-        ((errors.InsufficientBalanceError, errors.RateLimitedError), EXIT_QUOTA),
-        ((errors.SensitiveInputError, errors.SensitiveOutputError), EXIT_MODERATION),
-        (errors.TaskFailedError, EXIT_TASK_FAILED),
-        (errors.WaitTimeoutError, EXIT_TIMEOUT),
-        (
-            (
-                errors.InputError,
-                errors.RequestValidationError,
-                errors.InvalidParametersError,
-                errors.ConfigurationError,
-            ),
-            EXIT_USAGE,
-        ),
-        (errors.MiniMaxError, EXIT_NETWORK),
-    ]
-    for kinds, code in table:
-        if isinstance(exc, kinds):
-            return code
-    return EXIT_INTERNAL
-
-
-def _hint_for(exc: BaseException, code: int) -> str | None:
-    """One actionable sentence per exit code (the error itself says what happened)."""
-    from minimax_video import errors, operations
-
-    task_id = getattr(exc, "task_id", None)
-    if isinstance(exc, errors.APIError) and exc.code in errors.ERROR_CODES:
-        return exc.policy.hint  # the spec's catalogue says what to do about each code
-    if code == EXIT_AUTH:
-        return "check MINIMAX_API_KEY (or --api-key) and --base-url; try `minimax-video demo`"
-    if code == EXIT_TASK_FAILED:
-        return "MiniMax could not generate this video; try again, perhaps with another prompt"
-    if code == EXIT_TIMEOUT and task_id:
-        return (
-            f"the task may still finish: `minimax-video status {task_id}`, then "
-            f"`minimax-video download FILE_ID --out FILE`"
-        )
-    uncertain = isinstance(exc, errors.TransportError) and not isinstance(exc, errors.ConnectError)
-    if uncertain and getattr(exc, "operation", None) == operations.CREATE.id:
-        return (
-            "the request may have reached MiniMax, so a (billed) task may exist: check your "
-            "MiniMax console before running the command again"
-        )
-    if code == EXIT_NETWORK:
-        resume = f"; the task was submitted: `minimax-video status {task_id}`" if task_id else ""
-        return "check the network and --base-url, or try again later" + resume
-    return None
-
-
-def _secrets(args: Sequence[str]) -> list[str]:
-    """Every API key this run might know, to scrub from anything it prints."""
-    found = [os.environ.get("MINIMAX_API_KEY", "")]
-    for i, arg in enumerate(args):
-        if arg == "--api-key" and i + 1 < len(args):
-            found.append(args[i + 1])
-        elif arg.startswith("--api-key="):
-            found.append(arg.partition("=")[2])
-    return [s for s in found if len(s) >= 4]
-
-
-def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
-
-
-def _fail(
-    message: str,
-    code: int,
-    secrets: Sequence[str],
-    hint: str | None = None,
-    exc: BaseException | None = None,
-) -> int:
-    click.echo(_redact(f"error: {message}", secrets), err=True)
-    if hint:
-        click.echo(_redact(f"hint: {hint}", secrets), err=True)
-    if _STATE.as_json:  # scripts get the same facts on stdout, as one JSON object
-        shown = _redact(message, secrets)
-        click.echo(_redact(json_error(exc or Exception(shown), code, shown, _STATE), secrets))
-    return code
-
-
-class _LogFormatter(logging.Formatter):
-    """Library warnings as one plain line each (retries arrive already readable, re-logged on
-    `minimax_video.retry` by the retry module's filter on stamina's logger)."""
-
-    def __init__(self, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self.secrets = secrets
-
-    def format(self, record: logging.LogRecord) -> str:
-        return _redact(f"{record.levelname.lower()}: {record.getMessage()}", self.secrets)
-
-
-@contextmanager
-def _logging_to_stderr(secrets: Sequence[str], quiet: bool = False) -> Iterator[None]:
-    """Route the library's warnings to stderr for this run only (errors only with --quiet:
-    retries are progress, not news)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LogFormatter(secrets))
-    handler.setLevel(logging.ERROR if quiet else logging.WARNING)
-    logger = logging.getLogger("minimax_video")
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
 
 
 class _CLI(click.Group):
@@ -205,14 +59,14 @@ class _CLI(click.Group):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        secrets = _secrets(argv)
+        secrets = secrets_in(argv)
         global _STATE
-        _STATE = RunState(as_json="--json" in argv)
+        _STATE = state = RunState(as_json="--json" in argv)
         quiet = "-q" in argv or "--quiet" in argv
-        from minimax_video.signals import Terminated, terminate_as_interrupt
+        from minimax_video.signals import terminate_as_interrupt
 
         try:
-            with _logging_to_stderr(secrets, quiet), terminate_as_interrupt():
+            with logging_to_stderr(secrets, quiet), terminate_as_interrupt():
                 outcome = super().main(
                     argv,
                     prog_name=prog_name,
@@ -228,46 +82,19 @@ class _CLI(click.Group):
         except click.UsageError as exc:
             if exc.ctx is not None:
                 click.echo(exc.ctx.get_usage(), err=True)
-            code = _fail(exc.format_message(), EXIT_USAGE, secrets, "see --help")
+            code = fail(state, exc.format_message(), EXIT_USAGE, secrets, "see --help")
         except click.ClickException as exc:
-            code = _fail(exc.format_message(), exc.exit_code or EXIT_USAGE, secrets)
+            code = fail(state, exc.format_message(), exc.exit_code or EXIT_USAGE, secrets)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except (click.Abort, KeyboardInterrupt) as exc:
             # click turns a KeyboardInterrupt into Abort; the original (with its ids) is the cause
             cause = exc.__cause__ if isinstance(exc.__cause__, KeyboardInterrupt) else exc
-            stopped = interrupted_hint(_STATE, cause)
-            if isinstance(cause, Terminated):
-                code = _fail(
-                    f"terminated by {cause.name}", cause.exit_code, secrets, stopped, cause
-                )
-            else:
-                code = _fail("interrupted", EXIT_INTERRUPTED, secrets, stopped, cause)
+            message, code, hint = interruption_for(cause, state)
+            code = fail(state, message, code, secrets, hint, cause)
         except Exception as exc:  # noqa: BLE001 - the CLI's last line: a message, never a traceback
-            from minimax_video.errors import MiniMaxError
-
-            if isinstance(exc, MiniMaxError):
-                code = exit_code_for(exc)
-                if code == EXIT_USAGE and _STATE.resume_for(exc) is not None:
-                    code = EXIT_NETWORK  # 2 promises nothing was billed: not after a create
-                hint = combined_hint(exc, _STATE, _hint_for(exc, code))
-                code = _fail(str(exc), code, secrets, hint, exc)
-            elif isinstance(exc, OSError):
-                detail = exc.strerror or str(exc)
-                where = f": {exc.filename}" if exc.filename else ""
-                # After a create, a local failure must not read as "nothing was billed" (2).
-                code = EXIT_NETWORK if _STATE.resume_for(exc) else EXIT_USAGE
-                code = _fail(f"{detail}{where}", code, secrets, after_create_hint(exc, _STATE), exc)
-            else:
-                resumable = after_create_hint(exc, _STATE)
-                code = _fail(
-                    f"unexpected {type(exc).__name__}: {exc}",
-                    EXIT_INTERNAL,
-                    secrets,
-                    "this is a bug in minimax-video; please report it with the command you ran"
-                    + (f"; {resumable}" if resumable else ""),
-                    exc,
-                )
+            message, code, hint = failure_for(exc, state)
+            code = fail(state, message, code, secrets, hint, exc)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -321,7 +148,8 @@ def _client(api_key: str | None, base_url: str | None) -> MiniMaxVideo:
 
     if not api_key:
         raise click.exceptions.Exit(
-            _fail(
+            fail(
+                _STATE,
                 "no API key",
                 EXIT_AUTH,
                 [],
@@ -333,7 +161,7 @@ def _client(api_key: str | None, base_url: str | None) -> MiniMaxVideo:
         secret = Secret(api_key)
     except ConfigurationError as exc:
         raise click.exceptions.Exit(
-            _fail(str(exc), EXIT_AUTH, [], "check the value of MINIMAX_API_KEY")
+            fail(_STATE, str(exc), EXIT_AUTH, [], "check the value of MINIMAX_API_KEY")
         ) from None
     try:
         url = resolve_base_url(base_url)
@@ -358,109 +186,9 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
     return value
 
 
-def _human_bytes(size: int) -> str:
-    """Decimal units, exactly as rich's download column shows them."""
-    from rich.filesize import decimal
-
-    return decimal(size)
-
-
-class _Display:
-    """Progress on stderr: a live spinner, then a download bar, on a terminal; on anything else
-    (CI logs, pipes) one plain line per state change. Silent with --quiet."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self._console: Any = None
-        self._spinner: Any = None
-        self._bar: Any = None
-        self._bar_task: Any = None
-        self._task_id = ""
-        self._last_state: str | None = None
-
-    @property
-    def console(self) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(stderr=True, highlight=False)
-        return self._console
-
-    def note(self, text: str) -> None:
-        if not self.quiet:
-            self.console.print(text, markup=False, soft_wrap=True)
-
-    def submitted(self, task_id: str) -> None:
-        """Printed even with --quiet: if the run is killed, the task id is all that is left."""
-        self._task_id = task_id
-        _STATE.task_id = task_id
-        if self.quiet:
-            click.echo(f"submitted task {task_id}", err=True)
-        else:
-            self.note(f"submitted task {task_id}")
-
-    def state(self, status: TaskStatus) -> None:
-        if self.quiet:
-            return
-        text = f"task {status.task_id}: {status.raw_status or status.state.value}"
-        if status.raw_status != self._last_state:  # a lasting line per change, also in CI logs
-            self.console.print(text, markup=False, soft_wrap=True)
-        self._last_state = status.raw_status
-        if not self.console.is_terminal or status.state.done:
-            self._stop_spinner()
-            return
-        if self._spinner is None:
-            self._spinner = self.console.status(text)
-            self._spinner.start()
-        else:
-            self._spinner.update(text)
-
-    def downloaded(self, done: int, total: int) -> None:
-        if self.quiet or not self.console.is_terminal:
-            return
-        self._stop_spinner()
-        if self._bar is None:
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TransferSpeedColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn("downloading"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self._bar.start()
-            self._bar_task = self._bar.add_task("download", total=total or None)
-        self._bar.update(self._bar_task, completed=done, total=total or None)
-
-    def _stop_spinner(self) -> None:
-        if self._spinner is not None:
-            self._spinner.stop()
-            self._spinner = None
-
-    def close(self) -> None:
-        self._stop_spinner()
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-    def __enter__(self) -> _Display:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
 def _generate(
     client: MiniMaxVideo,
-    display: _Display,
+    display: Display,
     image: Any,
     prompt: str | None,
     out: str,
@@ -483,26 +211,10 @@ def _generate(
         )
     dims = f", {result.video_width}x{result.video_height}" if result.video_width else ""
     display.note(
-        f"saved {result.path} ({_human_bytes(result.bytes)}{dims}); "
+        f"saved {result.path} ({human_bytes(result.bytes)}{dims}); "
         f"task {result.task_id}, file {result.file_id}"
     )
     return result
-
-
-def _print_result(result: GenerationResult, as_json: bool) -> None:
-    if as_json:
-        click.echo(
-            json_ok(
-                task_id=result.task_id,
-                file_id=result.file_id,
-                path=str(result.path),
-                bytes=result.bytes,
-                video_width=result.video_width,
-                video_height=result.video_height,
-            )
-        )
-    else:
-        click.echo(str(result.path))
 
 
 def _json_option(func: F) -> F:
@@ -616,8 +328,8 @@ def generate(
     if poll_interval is not None:
         options["poll_interval"] = poll_interval
     with client:
-        result = _generate(client, _Display(quiet), subject, prompt, out, **options)
-    _print_result(result, as_json)
+        result = _generate(client, Display(quiet, _STATE), subject, prompt, out, **options)
+    print_result(result, as_json)
 
 
 @cli.command()
@@ -636,28 +348,7 @@ def status(
     client = _client(api_key, base_url)
     with client:
         current = client.status(task_id)
-    if as_json:
-        import json
-
-        fields = {
-            "ok": True,
-            "exit_code": EXIT_OK,
-            "task_id": current.task_id,
-            "status": current.state.value,
-            "raw_status": current.raw_status,
-            "done": current.state.done,
-            "file_id": current.file_id,
-            "video_width": current.video_width,
-            "video_height": current.video_height,
-        }
-        click.echo(json.dumps(fields))
-        return
-    line = f"{current.task_id}\t{current.state.value}"
-    if current.file_id:
-        line += f"\tfile {current.file_id}"
-    click.echo(line)
-    if current.file_id and not quiet:
-        click.echo(f"next: minimax-video download {current.file_id} --out video.mp4", err=True)
+    print_status(current, as_json, quiet)
 
 
 @cli.command()
@@ -691,10 +382,10 @@ def download(
     canonical = file_id_for_retrieve(file_id)  # InputError (exit 2) before any network call
     _STATE.file_id = str(canonical)
     client = _client(api_key, base_url)
-    with client, _Display(quiet) as display:
+    with client, Display(quiet, _STATE) as display:
         path = client.download(canonical, out, on_progress=display.downloaded, overwrite=force)
     size = path.stat().st_size
-    display.note(f"saved {path} ({_human_bytes(size)})")
+    display.note(f"saved {path} ({human_bytes(size)})")
     if as_json:
         click.echo(json_ok(file_id=str(canonical), path=str(path), bytes=size))
     else:
@@ -841,7 +532,7 @@ def demo(
         save_image.write_bytes(subject)
     clock = ManualClock()
     fake = FakeMiniMax(clock=clock, stage_seconds=DEMO_STAGE_SECONDS)
-    display = _Display(quiet)
+    display = Display(quiet, _STATE)
     display.note("demo: embedded fake MiniMax, simulated clock, no API key, no network")
     with MiniMaxVideo(FAKE_API_KEY, base_url=fake.base_url, transport=fake.transport()) as client:
         result = _generate(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from minimax_video.cli_exits import EXIT_AUTH, batch_exit_code, interrupt_code, wait_exit_code
 from minimax_video.cli_options import api_options
 from minimax_video.signals import HANDLED, Terminated
 
@@ -28,8 +29,6 @@ RESUME_HINT = "run the same command again to resume: nothing saved or created is
 
 
 def _require_key(api_key: str | None) -> None:
-    from minimax_video.cli import EXIT_AUTH
-
     if not api_key:
         click.echo("error: no API key", err=True)
         click.echo("hint: set MINIMAX_API_KEY (or pass --api-key)", err=True)
@@ -67,13 +66,6 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
                 loop.remove_signal_handler(signum)
 
     return asyncio.run(main())
-
-
-def _interrupted_code(stopped: KeyboardInterrupt) -> int:
-    """130 for Ctrl-C; 128 + the signal for SIGTERM (143) and SIGHUP (129), as for `generate`."""
-    from minimax_video.cli import EXIT_INTERRUPTED
-
-    return stopped.exit_code if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
 
 
 def _client(api_key: str | None, base_url: str | None) -> AsyncMiniMaxVideo:
@@ -177,15 +169,6 @@ def _summary(report: BatchReport, quiet: bool) -> None:
         click.echo(f"  ... and {len(unsaved) - 50} more in the report", err=True)
     for skipped in report.skipped_lines:
         click.echo(f"  skipped line {skipped['line']}: {skipped['error']}", err=True)
-
-
-def _exit_code(report: BatchReport) -> int:
-    from minimax_video.cli import EXIT_INCOMPLETE, EXIT_OK, exit_code_for
-    from minimax_video.errors import error_for_code
-
-    if report.halted_code is not None:
-        return exit_code_for(error_for_code(report.halted_code, report.halted))
-    return EXIT_OK if report.all_saved else EXIT_INCOMPLETE
 
 
 @click.command()
@@ -307,10 +290,10 @@ def batch(
         where = journal or out / DEFAULT_JOURNAL_NAME
         click.echo(f"batch: interrupted; every job's state is in {where}", err=True)
         click.echo(f"hint: {RESUME_HINT}", err=True)
-        return _interrupted_code(stopped)
+        return interrupt_code(stopped)
     written = report.write(report_path or out / DEFAULT_REPORT_NAME)
     _summary(report, quiet)
-    code = _exit_code(report)
+    code = batch_exit_code(report)
     if report.halted:
         click.echo(f"batch: stopped creating: {report.halted}", err=True)
     if report.uncertain:
@@ -325,27 +308,6 @@ def batch(
         click.echo(f"hint: {RESUME_HINT}", err=True)
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else str(written))
     return code
-
-
-def _wait_exit_code(outcome: JobOutcome) -> int:
-    from minimax_video.cli import (
-        EXIT_NETWORK,
-        EXIT_OK,
-        EXIT_TASK_FAILED,
-        EXIT_TIMEOUT,
-        exit_code_for,
-    )
-    from minimax_video.errors import error_for_code
-
-    if outcome.state == "saved":
-        return EXIT_OK
-    if outcome.state == "created":
-        return EXIT_TIMEOUT
-    if outcome.state == "failed" and outcome.error_code is not None:
-        return exit_code_for(error_for_code(outcome.error_code, outcome.error))
-    if outcome.state == "failed":
-        return EXIT_TASK_FAILED
-    return EXIT_NETWORK
 
 
 @click.command()
@@ -406,8 +368,8 @@ def wait(
     except KeyboardInterrupt as stopped:
         click.echo("wait: interrupted; the task keeps running at MiniMax", err=True)
         click.echo(f"hint: `minimax-video wait {task_id} --out {out}` picks it up", err=True)
-        return _interrupted_code(stopped)
-    code = _wait_exit_code(outcome)
+        return interrupt_code(stopped)
+    code = wait_exit_code(outcome)
     if code == 0:
         click.echo(str(out))
         return code

@@ -1,10 +1,10 @@
 """What the CLI says about how a run ended: the hint after a create, and the `--json` answers.
 
-Kept apart from the exit-code policy (`cli.exit_code_for`): this module only decides what a
-user needs to *pick the job up again*. Once a create was sent, every outcome names the task id,
-the file id when known, and the exact command that resumes; when the create's outcome is unknown
-(cut off, garbled answer), the hint says a task may exist and how to look before resubmitting,
-never "try again later".
+Kept apart from the exit-code policy (`cli_exits`): this module only decides what a user needs
+to *pick the job up again*. Once a create was sent, every outcome names the task id, the file id
+when known, and the exact command that resumes; when the create's outcome is unknown (cut off,
+garbled answer), the hint says a task may exist and how to look before resubmitting, never "try
+again later".
 """
 
 from __future__ import annotations

@@ -11,7 +11,14 @@ from click.testing import CliRunner, Result
 
 from minimax_video import MiniMaxVideo
 from minimax_video._sample_face import sample_face_png
-from minimax_video.cli import EXIT_AUTH, EXIT_INCOMPLETE, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE, cli
+from minimax_video.cli import cli
+from minimax_video.cli_exits import (
+    EXIT_AUTH,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_TASK_FAILED,
+    EXIT_USAGE,
+)
 from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, Faults, running_server
 from tests.batch.support import write_jobs
 
@@ -128,7 +135,7 @@ def test_wait_on_a_failed_task_names_it(tmp_path: Path) -> None:
 
 
 def test_wait_on_a_task_still_running_says_how_to_pick_it_up(tmp_path: Path) -> None:
-    from minimax_video.cli import EXIT_TIMEOUT
+    from minimax_video.cli_exits import EXIT_TIMEOUT
 
     fake = FakeMiniMax(stage_seconds=(60.0, 60.0, 60.0))
     with running_server(fake) as url:

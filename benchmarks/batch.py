@@ -42,7 +42,7 @@ MEMORY_TARGET_MB = 50.0
 
 
 def _write_jobs(folder: Path, count: int) -> Path:
-    from minimax_video._sample_face import sample_face_png
+    from minimax_video.sample_face import sample_face_png
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "face.png").write_bytes(sample_face_png())

@@ -51,9 +51,9 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 async def _fan_out() -> dict[str, Any]:
     from minimax_video import AsyncMiniMaxVideo
-    from minimax_video._sample_face import sample_face_png
     from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, Faults
     from minimax_video.retry import RetryPolicy
+    from minimax_video.sample_face import sample_face_png
     from minimax_video.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL
 
     fake = FakeMiniMax(stage_seconds=STAGE_SECONDS, faults=Faults(seed=6, rate_limit=RATE_LIMITED))

@@ -432,7 +432,7 @@ async def test_app_never_answers_5xx_for_any_input(raw: bytes) -> None:
 
 
 def _face() -> bytes:
-    from minimax_video._sample_face import sample_face_png
+    from minimax_video.sample_face import sample_face_png
 
     return sample_face_png()
 

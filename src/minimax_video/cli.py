@@ -35,7 +35,7 @@ from minimax_video.cli_report import RunState, json_ok
 if TYPE_CHECKING:
     import httpx
 
-    from minimax_video import MiniMaxVideo
+    from minimax_video.client import MiniMaxVideo
     from minimax_video.results import GenerationResult
     from minimax_video.retry import RetryPolicy
 
@@ -142,7 +142,7 @@ _STATE = RunState()
 
 def _client(api_key: str | None, base_url: str | None) -> MiniMaxVideo:
     """A client, or a usage/auth exit naming what to fix (never the key itself)."""
-    from minimax_video import MiniMaxVideo
+    from minimax_video.client import MiniMaxVideo
     from minimax_video.config import Secret, resolve_base_url
     from minimax_video.errors import ConfigurationError
 
@@ -520,9 +520,9 @@ def demo(
     Checks the image, submits, polls through Preparing, Queueing and Processing on a simulated
     clock (so it takes about a second), downloads and writes a playable MP4.
     """
-    from minimax_video import MiniMaxVideo
-    from minimax_video._sample_face import sample_face_png
+    from minimax_video.client import MiniMaxVideo
     from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
+    from minimax_video.sample_face import sample_face_png
 
     subject: Any = image if image is not None else sample_face_png()
     if save_image is not None and image is None:

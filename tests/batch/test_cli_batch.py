@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from minimax_video import MiniMaxVideo
-from minimax_video._sample_face import sample_face_png
 from minimax_video.cli import cli
 from minimax_video.cli_exits import (
     EXIT_AUTH,
@@ -20,6 +19,7 @@ from minimax_video.cli_exits import (
     EXIT_USAGE,
 )
 from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, Faults, running_server
+from minimax_video.sample_face import sample_face_png
 from tests.batch.support import write_jobs
 
 FAST = ["--creates-per-minute", "600", "--queries-per-minute", "6000", "--poll-interval", "0.05"]

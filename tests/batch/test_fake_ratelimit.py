@@ -52,6 +52,6 @@ def test_the_fake_answers_1002_past_the_limit_on_its_clock() -> None:
 
 
 def _face() -> bytes:
-    from minimax_video._sample_face import sample_face_png
+    from minimax_video.sample_face import sample_face_png
 
     return sample_face_png()

@@ -3,8 +3,9 @@
 Results go to stdout (a path, or `--json`), progress and errors to stderr (`cli_display`). Exit
 codes are part of the interface (`cli_exits.EXIT_CODES`), so scripts can branch on them. The API
 key is read from `MINIMAX_API_KEY` (or `--api-key`) and never printed: every error message is
-also scrubbed of it (`cli_logging`). Heavy modules (httpx, rich, the client, the fake) are
-imported inside the commands so `--help` and usage errors stay fast.
+also scrubbed of it (`cli_logging`). The client (Pillow, stamina), the fake (Starlette, uvicorn)
+and the batch runner are imported inside the commands, so `--help` and usage errors load only
+click, rich and the error classes (httpx with them).
 """
 
 from __future__ import annotations

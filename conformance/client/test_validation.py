@@ -182,6 +182,27 @@ def test_undeclared_query_parameters_are_refused_unless_allowed() -> None:
     SpecValidator(allow_unknown_query_params=True).validate_request(request)
 
 
+def test_a_server_gets_the_first_problem_in_words_instead_of_an_exception() -> None:
+    """`auth_problem` and `body_problem` are what the fake answers 1004 and 2013 from."""
+    validator = SpecValidator()
+    assert validator.auth_problem("retrieveFile", "Bearer k") is None
+    for value in (None, "Basic Zm9vOmJhcg==", "Bearer ", "Bearer k extra"):
+        problem = validator.auth_problem("retrieveFile", value)
+        assert problem is not None, value
+        assert problem[:2] == ("header.Authorization", "'Bearer <API key>'")
+    body = {"model": "S2V-01", "subject_reference": [{"type": "character", "image": ["u"]}]}
+    assert validator.body_problem("videoGeneration", body) is None
+    assert validator.body_problem("videoGeneration", {**body, "prompt": "p" * 2001}) == (
+        "$.prompt",
+        "at most 2000 characters",
+        '"' + "p" * 56 + "...",
+        1,
+    )
+    assert validator.body_problem("queryVideoGenerationTask", body) is None  # takes no body
+    with pytest.raises(KeyError):
+        validator.operation("noSuchOperation")
+
+
 def test_the_api_key_never_appears_in_an_error() -> None:
     secret = "sk-LEAKED-if-you-see-this"
     for value in (secret, f"Token {secret}", f"Bearer {secret} extra"):

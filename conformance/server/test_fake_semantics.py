@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from conformance.server.conftest import AUTH, create_body
-from minimax_video.fake import FakeMiniMax, ManualClock
+from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
 from minimax_video.spec import bundled_spec, schema_validator
 
 RESPONSE_SCHEMAS = {
@@ -100,6 +100,35 @@ def test_invalid_create_is_2013_naming_the_field(
     assert answer_body["base_resp"]["status_msg"].startswith(f"invalid params, {field}:")
     assert answer_body.get("task_id", "") == ""
     assert not fake.tasks
+
+
+def test_invalid_create_says_what_the_spec_wants_in_the_validators_words(
+    client: httpx.Client,
+) -> None:
+    code, body = answer(
+        client.post("/v1/video_generation", json=create_body(model="T2V-01")), "create"
+    )
+    assert code == 2013
+    assert (
+        body["base_resp"]["status_msg"]
+        == 'invalid params, model: expected one of "S2V-01", got "T2V-01"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("authorization", "expected"),
+    [
+        (f"Bearer {FAKE_API_KEY} extra", 1004),  # not the `Bearer <key>` form: no key at all
+        (f"bearer   {FAKE_API_KEY}", 2013),  # the key: on to the query, of an unknown task
+    ],
+)
+def test_the_bearer_form_is_the_one_the_validator_checks(
+    fake: FakeMiniMax, authorization: str, expected: int
+) -> None:
+    headers = {"Authorization": authorization}
+    with httpx.Client(base_url=fake.base_url, transport=fake.transport(), headers=headers) as c:
+        code, _ = answer(c.get("/v1/query/video_generation", params={"task_id": "1"}), "query")
+    assert code == expected
 
 
 def test_create_body_that_is_not_json_is_2013(client: httpx.Client) -> None:

@@ -11,15 +11,11 @@ Faults are switched on per fake with `Faults(...)`; callbacks are delivered by
 `fake.pump_callbacks()` (tests, deterministic) or in the background when served.
 """
 
-from minimax_video.fake.app import (
-    FAKE_API_KEY,
-    CallbackDelivery,
-    FakeMiniMax,
-    operation_for,
-)
+from minimax_video.fake.app import FakeMiniMax
 from minimax_video.fake.clock import Clock, ManualClock, MonotonicClock
-from minimax_video.fake.faults import Fault, FaultKind, Faults, TaskOutcome
+from minimax_video.fake.faults import Fault, FaultKind, Faults, TaskOutcome, operation_for
 from minimax_video.fake.server import running_app, running_server, serve
+from minimax_video.fake.state import FAKE_API_KEY, CallbackDelivery
 from minimax_video.fake.tasks import FakeTask
 from minimax_video.fake.transport import AsyncFakeTransport, FakeTransport
 from minimax_video.fake.video import VIDEO_HEIGHT, VIDEO_WIDTH, video_bytes

@@ -6,11 +6,12 @@ import argparse
 from collections.abc import Callable
 from typing import TypeVar
 
-from minimax_video.fake.app import FAKE_API_KEY, FakeMiniMax
+from minimax_video.fake.app import FakeMiniMax
 from minimax_video.fake.entry import check_host, parse_faults, parse_stage_seconds
 from minimax_video.fake.faults import Faults
 from minimax_video.fake.ratelimit import RateLimits
 from minimax_video.fake.server import serve
+from minimax_video.fake.state import FAKE_API_KEY
 
 T = TypeVar("T")
 

@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Protocol, runtime_checkable
 
+import anyio
+
 
 @runtime_checkable
 class Clock(Protocol):
@@ -68,3 +70,13 @@ class ScaledClock:
         import asyncio
 
         await asyncio.sleep(max(0.0, seconds) / self.scale)
+
+
+async def wait(clock: Clock, seconds: float) -> None:
+    """Let `seconds` pass on `clock`: a ManualClock jumps, any other clock sleeps real time."""
+    if seconds <= 0:
+        return
+    if isinstance(clock, ManualClock):
+        clock.advance(seconds)
+    else:
+        await anyio.sleep(seconds)

@@ -17,6 +17,15 @@ from minimax_video import operations
 
 API_OPERATIONS: Final = frozenset(op.id for op in operations.OPERATIONS)
 OPERATIONS: Final = API_OPERATIONS | {operations.DOWNLOAD}
+_BY_ROUTE: Final = {(op.method, op.path): op.id for op in operations.OPERATIONS}
+
+
+def operation_for(method: str, path: str) -> str | None:
+    """The operationId a request is for (`download` for video URLs), None for anything else."""
+    method = "GET" if method == "HEAD" else method
+    if method == "GET" and path.startswith("/download/"):
+        return operations.DOWNLOAD
+    return _BY_ROUTE.get((method, path))
 
 
 class FaultKind(enum.Enum):

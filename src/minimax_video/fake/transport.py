@@ -1,7 +1,7 @@
 """In-process httpx transports into the fake: no sockets, and the faults a socket would have.
 
-httpx's own `ASGITransport` is async-only and cannot fail like a network; these two drive the ASGI
-app directly. Per call they draw the fault first, then:
+httpx's own `ASGITransport` is async-only and cannot fail like a network; `AsyncFakeTransport`
+drives the ASGI app directly. Per call it draws the fault first, then:
 
 - `drop_before`: raise `httpx.ConnectError`; the app never sees the request;
 - `drop_after`: the app handles the request (a create does create), then `RemoteProtocolError`;
@@ -9,29 +9,27 @@ app directly. Per call they draw the fault first, then:
   timeout, the app has handled the request and `httpx.ReadTimeout` is raised after the timeout;
 - everything else (rate limits, 5xx, bad JSON, short downloads) is answered by the app itself.
 
-The sync transport runs the app on a fresh event loop per request (in a helper thread when the
-caller already runs a loop), so it never deadlocks with an async caller or a callback receiver.
+`FakeTransport`, the sync one, runs the async one on a fresh event loop per request (in a helper
+thread when the caller already runs a loop), so it never deadlocks with an async caller or a
+callback receiver, and both behave the same by construction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import anyio
 import httpx
-from starlette.types import Message
+from starlette.types import ASGIApp, Message
 
-from minimax_video.fake.app import FAULT_SCOPE_KEY, operation_for
-from minimax_video.fake.clock import ManualClock
-from minimax_video.fake.faults import Fault, FaultKind
-
-if TYPE_CHECKING:
-    from minimax_video.fake.app import FakeMiniMax
+from minimax_video.fake.clock import wait
+from minimax_video.fake.faults import Fault, FaultKind, operation_for
+from minimax_video.fake.middleware import FAULT_SCOPE_KEY
+from minimax_video.fake.state import FakeState
 
 T = TypeVar("T")
 
@@ -53,7 +51,7 @@ def _read_timeout(request: httpx.Request) -> float | None:
 
 
 async def _call_app(
-    fake: FakeMiniMax, request: httpx.Request, fault: Fault | None
+    app: ASGIApp, request: httpx.Request, fault: Fault | None
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """One request through the ASGI app; the whole answer, buffered."""
     url = request.url
@@ -100,7 +98,7 @@ async def _call_app(
             if not message.get("more_body", False):
                 done.set()
 
-    await fake.app(scope, receive, send)
+    await app(scope, receive, send)
     return status, headers, b"".join(chunks) if request.method != "HEAD" else b""
 
 
@@ -135,43 +133,12 @@ def _response(
     )
 
 
-class FakeTransport(httpx.BaseTransport):
-    """Sync transport into a `FakeMiniMax` (see the module docstring for fault behaviour)."""
-
-    def __init__(self, fake: FakeMiniMax) -> None:
-        self.fake = fake
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        fault = self.fake.draw_fault(operation_for(request.method, request.url.path))
-        kind = fault.kind if fault is not None else None
-        if kind is FaultKind.DROP_BEFORE:
-            raise httpx.ConnectError("fake: connection dropped before sending", request=request)
-        answer = run_sync(lambda: _call_app(self.fake, request, fault))
-        if kind is FaultKind.DROP_AFTER:
-            raise httpx.RemoteProtocolError(
-                "fake: server disconnected without sending a complete response", request=request
-            )
-        if kind is FaultKind.SLOW:
-            delay, limit = self.fake.faults.slow_seconds, _read_timeout(request)
-            if limit is not None and delay > limit:
-                self._wait(limit)
-                raise httpx.ReadTimeout("fake: read timed out", request=request)
-            self._wait(delay)
-        return _response(request, answer)
-
-    def _wait(self, seconds: float) -> None:
-        if isinstance(self.fake.clock, ManualClock):
-            self.fake.clock.advance(seconds)
-        elif seconds > 0:
-            time.sleep(seconds)
-
-
 class AsyncFakeTransport(httpx.AsyncBaseTransport):
-    """Async transport into a `FakeMiniMax` (see the module docstring for fault behaviour)."""
+    """Async transport into a fake's ASGI `app` (see the module docstring for fault behaviour)."""
 
-    def __init__(self, fake: FakeMiniMax) -> None:
+    def __init__(self, fake: FakeState, app: ASGIApp) -> None:
         self.fake = fake
+        self.app = app
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
@@ -179,7 +146,7 @@ class AsyncFakeTransport(httpx.AsyncBaseTransport):
         kind = fault.kind if fault is not None else None
         if kind is FaultKind.DROP_BEFORE:
             raise httpx.ConnectError("fake: connection dropped before sending", request=request)
-        answer = await _call_app(self.fake, request, fault)
+        answer = await _call_app(self.app, request, fault)
         if kind is FaultKind.DROP_AFTER:
             raise httpx.RemoteProtocolError(
                 "fake: server disconnected without sending a complete response", request=request
@@ -187,7 +154,19 @@ class AsyncFakeTransport(httpx.AsyncBaseTransport):
         if kind is FaultKind.SLOW:
             delay, limit = self.fake.faults.slow_seconds, _read_timeout(request)
             if limit is not None and delay > limit:
-                await self.fake.wait(limit)
+                await wait(self.fake.clock, limit)
                 raise httpx.ReadTimeout("fake: read timed out", request=request)
-            await self.fake.wait(delay)
+            await wait(self.fake.clock, delay)
         return _response(request, answer)
+
+
+class FakeTransport(httpx.BaseTransport):
+    """Sync transport: runs `AsyncFakeTransport` to completion for each request (`run_sync`)."""
+
+    def __init__(self, fake: FakeState, app: ASGIApp) -> None:
+        self.fake = fake
+        self._async = AsyncFakeTransport(fake, app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        return run_sync(lambda: self._async.handle_async_request(request))

@@ -179,7 +179,7 @@ class SpecValidator:
                 raise self._wrong_method(request, candidates)
             return
         problem = (
-            self._check_auth(op, request)
+            self._check_auth(op, request.headers.get("authorization"))
             or self._check_parameters(op, request)
             or self._check_body(op, request)
         )
@@ -194,15 +194,34 @@ class SpecValidator:
             operation=op.operation_id,
         )
 
+    def operation(self, operation_id: str) -> SpecOperation:
+        """The spec's operation `operation_id` (KeyError when the spec has none)."""
+        for op in self._operations:
+            if op.operation_id == operation_id:
+                return op
+        raise KeyError(operation_id)
+
+    def auth_problem(self, operation_id: str, authorization: str | None) -> Problem | None:
+        """What is wrong with the Authorization header of a call to `operation_id`, else None.
+
+        With `body_problem`, for a server that answers a bad request in its own words (the
+        fake's 1004 and 2013) instead of raising as `check_request` does.
+        """
+        return self._check_auth(self.operation(operation_id), authorization)
+
+    def body_problem(self, operation_id: str, body: Any) -> Problem | None:
+        """The first problem of an already parsed JSON request body of `operation_id`, else None."""
+        schema = self.operation(operation_id).body
+        return None if schema is None else schema.first_error(body, "$")
+
     @staticmethod
-    def _check_auth(op: SpecOperation, request: httpx.Request) -> Problem | None:
+    def _check_auth(op: SpecOperation, value: str | None) -> Problem | None:
         if not op.needs_bearer:
             return None
         # The header's value is never quoted: it is (or should be) the API key.
         expected = "'Bearer <API key>'"
-        # `get` joins repeated headers with ", ", which `_BEARER` never matches: a second
+        # httpx's `get` joins repeated headers with ", ", which `_BEARER` never matches: a second
         # Authorization header is refused as "another form", as `get_list` would show it.
-        value = request.headers.get("authorization")
         if value is None:
             return "header.Authorization", expected, "no Authorization header", 1
         if not _BEARER.match(value):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +11,7 @@ import httpx
 import pytest
 
 from conformance.server.conftest import AUTH, create_body
-from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
+from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, ManualClock, running_server
 from minimax_video.spec import bundled_spec, schema_validator
 
 RESPONSE_SCHEMAS = {
@@ -113,6 +115,35 @@ def test_invalid_create_says_what_the_spec_wants_in_the_validators_words(
         body["base_resp"]["status_msg"]
         == 'invalid params, model: expected one of "S2V-01", got "T2V-01"'
     )
+
+
+@pytest.mark.parametrize("served", [False, True], ids=["in-process", "socket"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'"\\ud800"',  # a JSON string holding a lone surrogate: valid JSON, not valid UTF-8
+        json.dumps(create_body(model="\ud800")).encode(),
+        json.dumps(create_body(prompt="\ud800" * 2001)).encode(),
+    ],
+    ids=["body", "model", "prompt"],
+)
+def test_an_invalid_create_with_a_lone_surrogate_is_still_2013(
+    fake: FakeMiniMax, content: bytes, served: bool
+) -> None:
+    headers = {**AUTH, "Content-Type": "application/json"}
+    with contextlib.ExitStack() as stack:
+        if served:
+            base_url = stack.enter_context(running_server(fake))
+            client = stack.enter_context(httpx.Client(base_url=base_url, headers=headers))
+        else:
+            transport = fake.transport()
+            client = stack.enter_context(
+                httpx.Client(base_url=fake.base_url, transport=transport, headers=headers)
+            )
+        code, body = answer(client.post("/v1/video_generation", content=content), "create")
+    assert code == 2013
+    assert "\\ud800" in body["base_resp"]["status_msg"]  # shown escaped, never as raw text
+    assert not fake.tasks
 
 
 @pytest.mark.parametrize(

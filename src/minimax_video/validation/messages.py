@@ -18,8 +18,16 @@ _SHOWN = 60  # characters of an offending value quoted in a message
 
 
 def shown(value: Any) -> str:
+    """`value` as JSON for a message: readable, and always encodable as UTF-8.
+
+    A lone surrogate (valid in a JSON string, invalid in UTF-8) stays escaped: the message may
+    be sent back as a JSON answer (the fake's 2013) or printed, and must never fail to encode.
+    """
     try:
         text = json.dumps(value, ensure_ascii=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value)
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."

@@ -1,7 +1,8 @@
 """The layout rules a newcomer relies on: no import cycles, no private names across modules.
 
-Read from the source (every import, also those inside functions or under TYPE_CHECKING): a
-lazy import that closes a cycle still ties the two modules together.
+Read from the source (every import statement, also those inside functions or under
+TYPE_CHECKING): a lazy import that closes a cycle still ties the two modules together. Imports
+by name at run time (`importlib`, as the package's lazy attributes do) are not seen.
 """
 
 from __future__ import annotations
@@ -79,12 +80,37 @@ def test_no_module_imports_itself_through_others() -> None:
     assert cycles == set()
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _private_attributes(name: str, path: Path) -> Iterator[str]:
+    """`module._name` where `module` is a project module this one imported."""
+    aliases: dict[str, str] = {}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                base = f"{node.module}." if isinstance(node, ast.ImportFrom) else ""
+                if f"{base}{alias.name}" in MODULES:
+                    aliases[alias.asname or alias.name.split(".")[0]] = f"{base}{alias.name}"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            module = aliases.get(node.value.id)
+            if module is not None and module != name and _private(node.attr):
+                yield f"{module}.{node.attr}"
+
+
 def test_no_private_name_is_imported_from_another_module() -> None:
     taken = {
         f"{name} imports {target}.{what}"
         for name, path in MODULES.items()
         for target, what in _imports(name, path)
-        if what.startswith("_") and not what.startswith("__")
+        if _private(what)
+    } | {
+        f"{name} reads {used}"
+        for name, path in MODULES.items()
+        for used in _private_attributes(name, path)
     }
     private_modules = {name for name in MODULES if name.rpartition(".")[2].startswith("_")}
     assert taken == set()

@@ -11,7 +11,14 @@ import httpx
 import pytest
 
 from conformance.server.conftest import AUTH, create_body
-from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, ManualClock, running_server
+from minimax_video.fake import (
+    FAKE_API_KEY,
+    AsyncFakeTransport,
+    FakeMiniMax,
+    FakeTransport,
+    ManualClock,
+    running_server,
+)
 from minimax_video.spec import bundled_spec, schema_validator
 
 RESPONSE_SCHEMAS = {
@@ -346,3 +353,14 @@ def test_custom_video_bytes_are_served_with_their_size(
     )
     assert retrieved["file"]["bytes"] == len(big)
     assert client.get(retrieved["file"]["download_url"]).content == big
+
+
+async def test_the_exported_transports_take_the_fake_alone(fake: FakeMiniMax) -> None:
+    """`FakeTransport(fake)` / `AsyncFakeTransport(fake)`, as `minimax_video.fake` exports them."""
+    params = {"task_id": "1"}
+    with httpx.Client(base_url=fake.base_url, transport=FakeTransport(fake), headers=AUTH) as c:
+        sync_code, _ = answer(c.get("/v1/query/video_generation", params=params), "query")
+    transport = AsyncFakeTransport(fake)
+    async with httpx.AsyncClient(base_url=fake.base_url, transport=transport, headers=AUTH) as a:
+        async_code, _ = answer(await a.get("/v1/query/video_generation", params=params), "query")
+    assert sync_code == async_code == 2013  # an unknown task: the fake itself answered

@@ -25,6 +25,7 @@ def secrets_in(args: Sequence[str]) -> list[str]:
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
+    """`text` with every one of `secrets` masked (messages, hints and log lines alike)."""
     for secret in secrets:
         text = text.replace(secret, "***")
     return text

@@ -30,7 +30,7 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -127,19 +127,18 @@ class BatchOptions:
     download_attempts: int = 5
     retry_wait: float = 1.0
     """First wait after a failed connect or download (doubles per attempt, at most 30 s)."""
+    timing: WaitTiming = field(init=False, repr=False, compare=False)
+    """Each job's wait (`wait_timeout` and the polling pace), as the flows take it."""
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
-        positive = ("creates_per_minute", "queries_per_minute", "poll_interval", "wait_timeout")
-        for name in (*positive, "max_poll_interval"):
+        for name in ("creates_per_minute", "queries_per_minute", "poll_interval", "wait_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
-
-    @property
-    def timing(self) -> WaitTiming:
-        """Each job's wait: `wait_timeout` and the polling pace, as the flows take them."""
-        return WaitTiming(self.wait_timeout, self.poll_interval, self.max_poll_interval)
+        # Checked here, before any create: a bad number is refused (InputError, a ValueError).
+        timing = WaitTiming(self.wait_timeout, self.poll_interval, self.max_poll_interval)
+        object.__setattr__(self, "timing", timing)
 
 
 @dataclass(frozen=True)

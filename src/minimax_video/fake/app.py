@@ -11,12 +11,9 @@ from functools import cached_property
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.responses import Response
 
 from minimax_video.fake.callbacks import delivering, pump
-from minimax_video.fake.clock import wait
-from minimax_video.fake.faults import Fault
-from minimax_video.fake.middleware import FaultMiddleware, fault_answer
+from minimax_video.fake.middleware import FaultMiddleware
 from minimax_video.fake.routes import routes
 from minimax_video.fake.state import CallbackDelivery, FakeState
 from minimax_video.fake.transport import AsyncFakeTransport, FakeTransport, run_sync
@@ -26,6 +23,8 @@ class FakeMiniMax(FakeState):
     """An in-process MiniMax: `.app` (ASGI), `.transport()` / `.async_transport()` (no sockets).
 
     Built with `FakeState`'s arguments (clock, stage seconds, faults, callbacks, rate limits...).
+    The state's answer methods (`accept_create`, `query`, `take_due_callbacks`...) are what the
+    routes and callbacks call; a test talks to the fake over HTTP, through `transport()`.
     """
 
     @cached_property
@@ -39,11 +38,11 @@ class FakeMiniMax(FakeState):
 
     def transport(self) -> httpx.BaseTransport:
         """A sync httpx transport into this fake (zero sockets); applies drop/slow faults."""
-        return FakeTransport(self, self.app)
+        return FakeTransport(self)
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
         """An async httpx transport into this fake (zero sockets); applies drop/slow faults."""
-        return AsyncFakeTransport(self, self.app)
+        return AsyncFakeTransport(self)
 
     def pump_callbacks(self) -> list[CallbackDelivery]:
         """POST every status change due by now to its task's `callback_url`, in order.
@@ -56,11 +55,3 @@ class FakeMiniMax(FakeState):
     async def apump_callbacks(self) -> list[CallbackDelivery]:
         """Async `pump_callbacks`."""
         return await pump(self)
-
-    async def wait(self, seconds: float) -> None:
-        """Let `seconds` pass on the fake's clock: a ManualClock jumps, real time sleeps."""
-        await wait(self.clock, seconds)
-
-    def fault_answer(self, fault: Fault, operation: str) -> Response | None:
-        """The answer that replaces the real one for rate limits and 5xx; None otherwise."""
-        return fault_answer(self, fault, operation)

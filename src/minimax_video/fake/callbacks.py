@@ -31,7 +31,7 @@ async def challenge(fake: FakeState, url: str) -> str | None:
         return "not a valid URL"
     if parsed.scheme not in ("http", "https") or not parsed.host:
         return "not an absolute http(s) URL"
-    token = fake.challenge_token()
+    token = fake.new_challenge_token()
     delivery = await _post(fake, url, {"challenge": token}, task_id="", kind="challenge")
     if delivery.error is not None:
         return f"challenge failed ({delivery.error})"
@@ -46,7 +46,7 @@ async def challenge(fake: FakeState, url: str) -> str | None:
 async def pump(fake: FakeState) -> list[CallbackDelivery]:
     """POST every status change due by now to its task's `callback_url`, in order."""
     delivered = []
-    for task, status in fake.due_callbacks():
+    for task, status in fake.take_due_callbacks():
         assert task.callback_url is not None
         payload = fake.status_payload(task, status)
         delivered.append(
@@ -100,7 +100,7 @@ async def _post(
         if own:
             await transport.aclose()
     delivery = CallbackDelivery(task_id, kind, url, payload, status, answer, error)
-    fake.record(delivery)
+    fake.record_delivery(delivery)
     if error is not None:
         logger.info("callback %s to %s failed: %s", kind, url, error)
     return delivery

@@ -62,7 +62,7 @@ class _Handlers:
             problem = None if failure is None else f"callback_url: {failure}"
         if problem is not None:
             return json_answer(fake, fake.error(CREATE.id, 2013, f"invalid params, {problem}"))
-        return json_answer(fake, fake.create(body))
+        return json_answer(fake, fake.accept_create(body))
 
     async def query(self, request: Request) -> Response:
         refused = self.fake.refusal(QUERY.id, request.headers.get("authorization"))
@@ -75,7 +75,7 @@ class _Handlers:
         return json_answer(self.fake, answer)
 
     async def download(self, request: Request) -> Response:
-        refused = self.fake.download(
+        refused = self.fake.download_refusal(
             request.path_params["file_id"],
             request.query_params.get("Expires", ""),
             request.query_params.get("Signature", ""),

@@ -207,7 +207,7 @@ class FakeState:
         field = path.removeprefix("$").removeprefix(".") or "body"
         return f"{field}: expected {expected}, got {got}"
 
-    def create(self, body: dict[str, Any]) -> Answer:
+    def accept_create(self, body: dict[str, Any]) -> Answer:
         """Accept a checked create body: a new task (and its file id) on the fake clock."""
         with self._lock:
             task_id, file_id = self._new_ids()
@@ -272,7 +272,7 @@ class FakeState:
         }
         return {"file": file, "base_resp": _ok()}
 
-    def download(self, file_id: int, expires: str, signature: str) -> CdnError | None:
+    def download_refusal(self, file_id: int, expires: str, signature: str) -> CdnError | None:
         """Why the CDN refuses this download URL; None: it serves `video_bytes`."""
         with self._lock:
             task = self._files.get(file_id)
@@ -309,7 +309,7 @@ class FakeState:
 
     # --- callbacks ---------------------------------------------------------------------------
 
-    def due_callbacks(self) -> list[tuple[FakeTask, str]]:
+    def take_due_callbacks(self) -> list[tuple[FakeTask, str]]:
         """Every (task, status) due by now and not sent yet, in order; marked as sent."""
         now = self.clock.now()
         due: list[tuple[FakeTask, str]] = []
@@ -335,12 +335,12 @@ class FakeState:
             payload["base_resp"] = _ok()
         return payload
 
-    def challenge_token(self) -> str:
+    def new_challenge_token(self) -> str:
         """A fresh value for a `callback_url` challenge (seeded with the ids)."""
         with self._lock:
             return f"{self._ids.getrandbits(64):016x}"
 
-    def record(self, delivery: CallbackDelivery) -> None:
+    def record_delivery(self, delivery: CallbackDelivery) -> None:
         """Keep a callback POST for `callbacks`."""
         with self._lock:
             self._deliveries.append(delivery)

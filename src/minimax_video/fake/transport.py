@@ -19,19 +19,30 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote
 
 import anyio
 import httpx
 from starlette.types import ASGIApp, Message
 
-from minimax_video.fake.clock import wait
-from minimax_video.fake.faults import Fault, FaultKind, operation_for
+from minimax_video.fake.clock import Clock, wait
+from minimax_video.fake.faults import Fault, FaultKind, Faults, operation_for
 from minimax_video.fake.middleware import FAULT_SCOPE_KEY
-from minimax_video.fake.state import FakeState
 
 T = TypeVar("T")
+
+
+class ServedFake(Protocol):
+    """What a transport needs of a fake (`FakeMiniMax` is one): its app, clock and faults."""
+
+    clock: Clock
+    faults: Faults
+
+    @property
+    def app(self) -> ASGIApp: ...
+
+    def draw_fault(self, operation: str | None) -> Fault | None: ...
 
 
 def run_sync(function: Callable[[], Awaitable[T]]) -> T:
@@ -134,11 +145,10 @@ def _response(
 
 
 class AsyncFakeTransport(httpx.AsyncBaseTransport):
-    """Async transport into a fake's ASGI `app` (see the module docstring for fault behaviour)."""
+    """Async transport into a fake's ASGI app (see the module docstring for fault behaviour)."""
 
-    def __init__(self, fake: FakeState, app: ASGIApp) -> None:
+    def __init__(self, fake: ServedFake) -> None:
         self.fake = fake
-        self.app = app
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
@@ -146,7 +156,7 @@ class AsyncFakeTransport(httpx.AsyncBaseTransport):
         kind = fault.kind if fault is not None else None
         if kind is FaultKind.DROP_BEFORE:
             raise httpx.ConnectError("fake: connection dropped before sending", request=request)
-        answer = await _call_app(self.app, request, fault)
+        answer = await _call_app(self.fake.app, request, fault)
         if kind is FaultKind.DROP_AFTER:
             raise httpx.RemoteProtocolError(
                 "fake: server disconnected without sending a complete response", request=request
@@ -163,9 +173,9 @@ class AsyncFakeTransport(httpx.AsyncBaseTransport):
 class FakeTransport(httpx.BaseTransport):
     """Sync transport: runs `AsyncFakeTransport` to completion for each request (`run_sync`)."""
 
-    def __init__(self, fake: FakeState, app: ASGIApp) -> None:
+    def __init__(self, fake: ServedFake) -> None:
         self.fake = fake
-        self._async = AsyncFakeTransport(fake, app)
+        self._async = AsyncFakeTransport(fake)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()

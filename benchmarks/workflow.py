@@ -34,7 +34,8 @@ _EXAMPLES = re.compile(r"(\d+) passing examples?, (\d+) failing examples?, (\d+)
 _PYTEST_SUMMARY = re.compile(
     r"^=*\s*(\d+ (?:passed|failed|skipped|error|deselected).*?) in ([\d.]+)s", re.MULTILINE
 )
-_NOX_SESSION = re.compile(r"nox > Session (\w+) (?:was successful|failed) in (.+?)\.?$", re.M)
+# nox's closing list: "nox > * lint: success, took 27 seconds" (a failed one says "failed").
+_NOX_SESSION = re.compile(r"^nox > \* (\S+): (\w+)(?:, took (.+))?$", re.MULTILINE)
 CONFORMANCE_TARGET_S = 40.0
 NOX_TARGET_S = 90.0
 
@@ -119,12 +120,15 @@ def nox_run() -> dict[str, float | str]:
     if warm.returncode != 0:
         raise RuntimeError(f"nox --install-only failed: {warm.stderr.strip()[-500:]}")
     elapsed, cpu, done = _timed_cpu(nox, ROOT)
-    sessions = {name: took for name, took in _NOX_SESSION.findall(done.stderr + done.stdout)}
+    sessions = _NOX_SESSION.findall(done.stderr + done.stdout)
     return {
         "wall_s": elapsed,
         "cpu_s": cpu,
         "returncode": float(done.returncode),
-        "sessions": ", ".join(f"{name} {took}" for name, took in sessions.items()),
+        "sessions": "; ".join(
+            f"{name} {took}" if status == "success" else f"{name} {status.upper()}"
+            for name, status, took in sessions
+        ),
     }
 
 

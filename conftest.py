@@ -7,6 +7,10 @@ thorough`): `ci` (the default: derandomized, no example database, so a red run r
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+import pytest
 from hypothesis import HealthCheck, settings
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -23,3 +27,28 @@ settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=_SLOW_OK
 )
 settings.load_profile("ci")
+
+
+# The project's own packages: Hypothesis draws constants from the local modules loaded when a test
+# runs (`hypothesis.internal.conjecture.providers._get_local_constants`), so a test's examples
+# would depend on which tests ran before it in the same process: under pytest-xdist, on how tests
+# were dealt to workers. Importing all of them before any test runs gives every test the same
+# pool in any run, serial, parallel or alone, so a derandomized red run replays.
+_LOCAL_PACKAGES = ("minimax_client", "minimax_video", "scripts", "conformance")
+# Imported for their side effect only (registering checks for the Schemathesis CLI).
+_NOT_IMPORTED = {"conformance.server.schemathesis_hooks"}
+
+
+def _import_local_modules() -> None:
+    for name in _LOCAL_PACKAGES:
+        package = importlib.import_module(name)
+        for module in pkgutil.walk_packages(package.__path__, f"{name}."):
+            leaf = module.name.rsplit(".", 1)[-1]
+            skipped = leaf in ("__main__", "conftest") or leaf.startswith("test_")
+            if skipped or module.name in _NOT_IMPORTED:
+                continue
+            importlib.import_module(module.name)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _import_local_modules()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -12,8 +17,31 @@ PYTHON = "3.11"
 LINT_PATHS = ["scripts", "src", "conformance", "tests", "benchmarks", "noxfile.py", "conftest.py"]
 
 
+# Both cores for the test suites (pytest-xdist; `-- -n 0` runs serially, e.g. to debug). worksteal
+# evens out the long tests; not loadscope/loadgroup: they key work by node id, and Schemathesis
+# gives one id to a test's per-operation items, so all but one of them would silently not run.
+PARALLEL = ["-n", "auto", "--dist", "worksteal"]
+# tests/ waits a lot (CLI subprocesses starting, SIGKILL instants, loopback servers): one worker
+# more than cores overlaps that waiting (about 45 s instead of 52 s on 2 cores).
+WAITING_PARALLEL = ["-n", str((os.cpu_count() or 1) + 1), "--dist", "worksteal"]
+
+
 def _install(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
+
+
+def _bytecode_env(session: nox.Session) -> dict[str, str]:
+    """Cache bytecode under .nox/.cache, even where PYTHONDONTWRITEBYTECODE is set.
+
+    Without a cache every pytest process (each xdist worker, each CLI the tests start) compiles
+    its imports and pytest re-rewrites the asserts of whole plugin packages (hypothesis,
+    schemathesis): about 7 s of CPU per process. The prefix keeps the source tree free of
+    `__pycache__`; copies of the tree the tests make in the temp folder are pruned each run.
+    """
+    prefix = (session.cache_dir / "pycache").resolve()
+    temp = prefix / Path(tempfile.gettempdir()).resolve().relative_to("/")
+    shutil.rmtree(temp, ignore_errors=True)
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(prefix)}
 
 
 @nox.session(python=PYTHON)
@@ -27,7 +55,7 @@ def regen(session: nox.Session) -> None:
 def check(session: nox.Session) -> None:
     """Fail, listing stale files, if openapi/ or generated/ differ from a fresh regen."""
     _install(session)
-    session.run("python", "-m", "scripts.regen", "--check")
+    session.run("python", "-m", "scripts.regen", "--check", env=_bytecode_env(session))
 
 
 @nox.session(python=PYTHON, default=False)
@@ -38,11 +66,6 @@ def sync(session: nox.Session) -> None:
     On any failure (a breaking change not accepted, a failed regen or test) openapi/ and
     generated/ are restored exactly as they were.
     """
-    import os
-    import shutil
-    import tempfile
-    from pathlib import Path
-
     if not session.posargs:
         session.error("usage: nox -s sync -- PAGE_OR_URL [PAGE ...] [--accept-breaking] [...]")
     _install(session)
@@ -63,7 +86,8 @@ def sync(session: nox.Session) -> None:
             sync_args = [*session.posargs, "--save-pages", str(pages)]
             session.run("python", "-m", "scripts.sync", *sync_args)
             session.run("python", "-m", "scripts.regen")
-            session.run("pytest", "conformance", env={"MINIMAX_UPSTREAM_PAGES": str(pages)})
+            env = {**_bytecode_env(session), "MINIMAX_UPSTREAM_PAGES": str(pages)}
+            session.run("pytest", "conformance", *PARALLEL, env=env)
         except BaseException:
             for name in kept:
                 shutil.rmtree(root / name, ignore_errors=True)
@@ -89,18 +113,19 @@ def lint(session: nox.Session) -> None:
 def conformance(session: nox.Session) -> None:
     """pytest over conformance/ (pass pytest args after --, e.g. --hypothesis-profile thorough)."""
     _install(session)
-    session.run("pytest", "conformance", *session.posargs)
+    session.run("pytest", "conformance", *PARALLEL, *session.posargs, env=_bytecode_env(session))
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """pytest over tests/: the hand-written layer, CLI and fault modes, against the fake."""
     _install(session)
-    session.run("pytest", "tests", *session.posargs)
+    env = _bytecode_env(session)
+    session.run("pytest", "tests", *WAITING_PARALLEL, *session.posargs, env=env)
 
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks (not a default session): prints a table, writes bench-results/bench.json."""
     _install(session)
-    session.run("python", "-m", "benchmarks.run", *session.posargs)
+    session.run("python", "-m", "benchmarks.run", *session.posargs, env=_bytecode_env(session))

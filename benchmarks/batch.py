@@ -17,14 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Row, module_available
+from benchmarks.common import Row, child_result, module_available
 
 JOBS = 500
 CREATES_PER_MINUTE = 5
@@ -130,17 +129,7 @@ def _queued(workdir: Path) -> None:
 
 
 def _memory_row(workdir: Path) -> Row:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.batch", "memory", str(workdir)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"batch memory: {tail}")
-    r = json.loads(done.stdout.strip().splitlines()[-1])
+    r = child_result("benchmarks.batch", "memory", str(workdir), label="batch memory")
     growth = round(r["growth_mb"], 1)
     return Row(
         "batch",

@@ -12,9 +12,12 @@ import importlib
 import json
 import random
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,6 +46,26 @@ class Row:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def child_result(module: str, *args: str, label: str) -> dict[str, Any]:
+    """Run `python -m module args...` from the repository root; its last stdout line as JSON.
+
+    For measurements that need a fresh process (peak RSS); RuntimeError names `label` and the
+    child's last stderr line when it fails.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"{label}: {tail}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def module_available(name: str) -> bool:

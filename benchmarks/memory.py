@@ -19,7 +19,6 @@ import json
 import os
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -37,6 +36,7 @@ from benchmarks.common import (
     PROMPT,
     RETRIEVE_BODY,
     Row,
+    child_result,
     module_available,
 )
 
@@ -246,17 +246,9 @@ def child(argv: list[str]) -> None:
 
 
 def _spawn(case: str, size: int, workdir: Path) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.memory", case, str(size), str(workdir)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).resolve().parent.parent,
+    result: dict[str, float] = child_result(
+        "benchmarks.memory", case, str(size), str(workdir), label=case
     )
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"{case}: {tail}")
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 import httpx
@@ -145,3 +146,12 @@ def test_a_prompt_with_a_line_separator_is_one_jsonl_line(tmp_path: Path) -> Non
     jobs, problems = read_jobs(path)
     assert [j.name for j in jobs] == ["a"]
     assert [p.line for p in problems] == [2]
+
+
+@pytest.mark.parametrize(
+    "timing", [{"max_poll_interval": 0}, {"poll_interval": True}, {"wait_timeout": math.nan}]
+)
+def test_a_bad_wait_timing_is_refused_before_the_run_starts(timing: dict[str, object]) -> None:
+    """Checked when the options are made, not at a job's first poll (after its billed create)."""
+    with pytest.raises(ValueError, match=next(iter(timing))):
+        dataclasses.replace(FAST, **timing)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ settings.load_profile("ci")
 # would depend on which tests ran before it in the same process: under pytest-xdist, on how tests
 # were dealt to workers. Importing all of them before any test runs gives every test the same
 # pool in any run, serial, parallel or alone, so a derandomized red run replays.
-_LOCAL_PACKAGES = ("minimax_client", "minimax_video", "scripts", "conformance")
+_LOCAL_PACKAGES = ("minimax_s2v_client", "minimax_s2v", "scripts", "conformance")
 # Imported for their side effect only (registering checks for the Schemathesis CLI).
 _NOT_IMPORTED = {"conformance.server.schemathesis_hooks"}
 

@@ -106,7 +106,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", *LINT_PATHS)
     # generated/ is formatted by the generator's own (isolated) ruff settings: lint it with those.
     session.run("ruff", "check", "--isolated", "--select", "E,F", "--ignore", "E501", "generated")
-    session.run("mypy", *LINT_PATHS, "generated/minimax_client")
+    session.run("mypy", *LINT_PATHS, "generated/minimax_s2v_client")
 
 
 @nox.session(python=PYTHON)

@@ -41,7 +41,7 @@ MEMORY_TARGET_MB = 50.0
 
 
 def _write_jobs(folder: Path, count: int) -> Path:
-    from minimax_video.sample_face import sample_face_png
+    from minimax_s2v.inputs.sample_face import sample_face_png
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "face.png").write_bytes(sample_face_png())
@@ -54,10 +54,10 @@ def _write_jobs(folder: Path, count: int) -> Path:
 
 
 async def _paced(workdir: Path) -> dict[str, Any]:
-    from minimax_video.batch import BatchOptions, arun_batch, read_jobs
-    from minimax_video.fake import FAKE_API_KEY, FakeMiniMax
-    from minimax_video.fake.clock import ScaledClock
-    from minimax_video.fake.ratelimit import RateLimits
+    from minimax_s2v.batch import BatchOptions, arun_batch, read_jobs
+    from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax
+    from minimax_s2v.fake.clock import ScaledClock
+    from minimax_s2v.fake.ratelimit import RateLimits
 
     jobs = _write_jobs(workdir, JOBS)
     started = time.perf_counter()
@@ -101,9 +101,9 @@ async def _paced(workdir: Path) -> dict[str, Any]:
 def _queued(workdir: Path) -> None:
     """The subprocess: 10,000 jobs read, checked, journaled and queued for a few seconds."""
     from benchmarks.memory import measure
-    from minimax_video.batch import BatchOptions, arun_batch
-    from minimax_video.fake import FAKE_API_KEY, FakeMiniMax
-    from minimax_video.fake.ratelimit import RateLimits
+    from minimax_s2v.batch import BatchOptions, arun_batch
+    from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax
+    from minimax_s2v.fake.ratelimit import RateLimits
 
     warm = _write_jobs(workdir / "warm", 2)
     jobs = _write_jobs(workdir / "queued", QUEUED)
@@ -146,8 +146,8 @@ def _memory_row(workdir: Path) -> Row:
 
 
 def run() -> list[Row]:
-    if not module_available("minimax_video.batch"):
-        return [Row("batch", "batch runs", None, "", note="skipped: minimax_video.batch missing")]
+    if not module_available("minimax_s2v.batch"):
+        return [Row("batch", "batch runs", None, "", note="skipped: minimax_s2v.batch missing")]
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         r = asyncio.run(_paced(Path(tmp) / "paced"))
         memory = _memory_row(Path(tmp) / "memory")

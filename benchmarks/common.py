@@ -148,7 +148,7 @@ _SCHEMAS = {
 
 def check_canned_bodies() -> None:
     """Refuse to benchmark against bodies the spec rejects (that would measure error paths)."""
-    from minimax_video.spec import schema_validator
+    from minimax_s2v.validation.spec import schema_validator
 
     for name, body in _SCHEMAS.items():
         schema_validator({"$ref": f"#/components/schemas/{name}"}).validate(body)

@@ -50,11 +50,11 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 
 async def _fan_out() -> dict[str, Any]:
-    from minimax_video import AsyncMiniMaxVideo
-    from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, Faults
-    from minimax_video.retry import RetryPolicy
-    from minimax_video.sample_face import sample_face_png
-    from minimax_video.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL
+    from minimax_s2v import AsyncMiniMaxVideo
+    from minimax_s2v.client.retry import RetryPolicy
+    from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults
+    from minimax_s2v.flows.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL
+    from minimax_s2v.inputs.sample_face import sample_face_png
 
     fake = FakeMiniMax(stage_seconds=STAGE_SECONDS, faults=Faults(seed=6, rate_limit=RATE_LIMITED))
     counting = CountingTransport(fake.async_transport())
@@ -129,7 +129,9 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 
 def run() -> list[Row]:
-    if not (module_available("minimax_video.fake") and module_available("minimax_video.client")):
+    if not (
+        module_available("minimax_s2v.fake") and module_available("minimax_s2v.client.clients")
+    ):
         return [Row("fanout", "200 async jobs", None, "", note="skipped: fake or layer missing")]
     r = asyncio.run(_fan_out())
     ratio = r["wall_s"] / r["schedule_s"]

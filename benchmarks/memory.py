@@ -161,14 +161,14 @@ def make_image(path: Path, size: int) -> None:
 
 def _case_image_generated(image: Path, tiny: Path) -> dict[str, float]:
     """Baseline: the generated client fed a data URL built the obvious way."""
-    from minimax_client import AuthenticatedClient
-    from minimax_client.api.video import video_generation
-    from minimax_client.models import (
+    from minimax_s2v_client import AuthenticatedClient
+    from minimax_s2v_client.api.video import video_generation
+    from minimax_s2v_client.models import (
         SubjectReference,
         SubjectReferenceType,
         VideoGenerationReq,
     )
-    from minimax_client.models.video_generation_req_model import VideoGenerationReqModel
+    from minimax_s2v_client.models.video_generation_req_model import VideoGenerationReqModel
 
     client = AuthenticatedClient(
         base_url=BASE_URL, token=API_KEY, httpx_args={"transport": httpx.MockTransport(handler())}
@@ -189,7 +189,7 @@ def _case_image_generated(image: Path, tiny: Path) -> dict[str, float]:
 
 
 def _layer(transport: httpx.BaseTransport, validate: bool) -> Any:
-    from minimax_video import MiniMaxVideo
+    from minimax_s2v import MiniMaxVideo
 
     return MiniMaxVideo(api_key=API_KEY, base_url=BASE_URL, transport=transport, validate=validate)
 
@@ -253,11 +253,11 @@ def _spawn(case: str, size: int, workdir: Path) -> dict[str, float]:
 
 
 def _layer_available() -> bool:
-    if not module_available("minimax_video"):
+    if not module_available("minimax_s2v"):
         return False
-    import minimax_video
+    import minimax_s2v
 
-    return hasattr(minimax_video, "MiniMaxVideo")
+    return hasattr(minimax_s2v, "MiniMaxVideo")
 
 
 def run() -> list[Row]:

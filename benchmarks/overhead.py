@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from minimax_client import AuthenticatedClient
-from minimax_client.api.files import retrieve_file
-from minimax_client.api.video import query_video_generation_task, video_generation
-from minimax_client.models import SubjectReference, SubjectReferenceType, VideoGenerationReq
-from minimax_client.models.video_generation_req_model import VideoGenerationReqModel
+from minimax_s2v_client import AuthenticatedClient
+from minimax_s2v_client.api.files import retrieve_file
+from minimax_s2v_client.api.video import query_video_generation_task, video_generation
+from minimax_s2v_client.models import SubjectReference, SubjectReferenceType, VideoGenerationReq
+from minimax_s2v_client.models.video_generation_req_model import VideoGenerationReqModel
 
 from benchmarks.common import (
     API_KEY,
@@ -82,14 +82,14 @@ def _generated_calls(transport: httpx.BaseTransport) -> dict[str, Call]:
 
 
 def _validating(inner: httpx.BaseTransport) -> httpx.BaseTransport:
-    from minimax_video.validation import ValidatingTransport
+    from minimax_s2v.validation import ValidatingTransport
 
     transport: httpx.BaseTransport = ValidatingTransport(inner)
     return transport
 
 
 def _layer_calls(transport: httpx.BaseTransport, *, validate: bool) -> dict[str, Call]:
-    from minimax_video import MiniMaxVideo
+    from minimax_s2v import MiniMaxVideo
 
     layer: Any = MiniMaxVideo(
         api_key=API_KEY, base_url=BASE_URL, transport=transport, validate=validate
@@ -116,22 +116,22 @@ def variants() -> tuple[dict[str, dict[str, Call]], list[str]]:
         "raw httpx": _raw_calls(httpx.MockTransport(handler)),
         "generated": _generated_calls(httpx.MockTransport(handler)),
     }
-    if module_available("minimax_video.validation"):
+    if module_available("minimax_s2v.validation"):
         out["generated+validation"] = _generated_calls(_validating(httpx.MockTransport(handler)))
     else:
-        notes.append("minimax_video.validation missing")
-    if module_available("minimax_video.client") or _has_layer():
+        notes.append("minimax_s2v.validation missing")
+    if module_available("minimax_s2v.client.clients") or _has_layer():
         out["layer"] = _layer_calls(httpx.MockTransport(handler), validate=False)
         out["layer+validation"] = _layer_calls(httpx.MockTransport(handler), validate=True)
     else:
-        notes.append("minimax_video.MiniMaxVideo missing")
+        notes.append("minimax_s2v.MiniMaxVideo missing")
     return out, notes
 
 
 def _has_layer() -> bool:
-    import minimax_video
+    import minimax_s2v
 
-    return hasattr(minimax_video, "MiniMaxVideo")
+    return hasattr(minimax_s2v, "MiniMaxVideo")
 
 
 def run(*, rounds: int = 20, calls_per_round: int = 100) -> list[Row]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.common import Row
 
 ROOT = Path(__file__).resolve().parent.parent
-_OURS = ("/scripts/", "/src/minimax_video/", "/generated/")
+_OURS = ("/scripts/", "/src/minimax_s2v/", "/generated/")
 """Library code (not the tests themselves): where a fix would make the suite faster."""
 
 

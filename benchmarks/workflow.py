@@ -133,7 +133,7 @@ def nox_run() -> dict[str, float | str]:
 
 
 def import_times(repeats: int = 3) -> list[float]:
-    """Start-up cost of `import minimax_video.validation` (jsonschema and the bundled spec).
+    """Start-up cost of `import minimax_s2v.validation` (jsonschema and the bundled spec).
 
     Paid once by every process that validates: the fake, `validate=True`, each test run. It was
     over a second while `jsonschema[format-nongpl]` pulled in rfc3987-syntax, which compiles ~40
@@ -141,7 +141,7 @@ def import_times(repeats: int = 3) -> list[float]:
     """
     times: list[float] = []
     for _ in range(repeats):
-        command = [sys.executable, "-c", "import minimax_video.validation"]
+        command = [sys.executable, "-c", "import minimax_s2v.validation"]
         elapsed, done = _timed(command, ROOT)
         if done.returncode != 0:
             raise RuntimeError(f"import failed: {done.stderr.strip()[-300:]}")
@@ -156,7 +156,7 @@ def run() -> list[Row]:
     rows.append(
         Row(
             "workflow",
-            "import minimax_video.validation",
+            "import minimax_s2v.validation",
             round(statistics.median(samples), 2),
             "s",
             note=f"start-up of a validating process; {lark}",

@@ -15,7 +15,7 @@ GENERATOR_DIR = ROOT / "scripts" / "generator"
 GENERATOR_CONFIG = GENERATOR_DIR / "config.yaml"
 GENERATOR_TEMPLATES = GENERATOR_DIR / "templates"
 GENERATED_DIR = ROOT / "generated"
-PACKAGE_NAME = "minimax_client"
+PACKAGE_NAME = "minimax_s2v_client"
 GENERATED_PACKAGE = GENERATED_DIR / PACKAGE_NAME
 # The bundled spec travels inside the generated package so the installed client can validate
 # requests and responses at run time without the repository around it.

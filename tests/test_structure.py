@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = {"minimax_video": ROOT / "src", "scripts": ROOT}
+PACKAGES = {"minimax_s2v": ROOT / "src", "scripts": ROOT}
 
 
 def _modules() -> dict[str, Path]:
@@ -69,8 +69,12 @@ def _cycle_from(start: str, graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_walk_sees_every_package_and_its_imports() -> None:
     graph = _graph()
-    assert {"minimax_video.client", "minimax_video.flows", "scripts.regen"} <= graph.keys()
-    assert "minimax_video.flows" in graph["minimax_video.client"]
+    assert {
+        "minimax_s2v.client.clients",
+        "minimax_s2v.flows.operations",
+        "scripts.regen",
+    } <= graph.keys()
+    assert "minimax_s2v.flows.operations" in graph["minimax_s2v.client.clients"]
     assert _cycle_from("a", {"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
 
 

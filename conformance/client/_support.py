@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import schemathesis
 from hypothesis import strategies as st
-from minimax_client import AuthenticatedClient, Client
-from minimax_client.api.files import retrieve_file
-from minimax_client.api.video import query_video_generation_task, video_generation
-from minimax_client.models import (
+from minimax_s2v_client import AuthenticatedClient, Client
+from minimax_s2v_client.api.files import retrieve_file
+from minimax_s2v_client.api.video import query_video_generation_task, video_generation
+from minimax_s2v_client.models import (
     QueryVideoGenerationTaskResp,
     RetrieveFileResp,
     VideoGenerationReq,
@@ -32,7 +32,7 @@ from minimax_client.models import (
 )
 from schemathesis import GenerationMode
 
-from minimax_video.spec import bundled_spec, resolve
+from minimax_s2v.validation.spec import bundled_spec, resolve
 
 BASE = "https://api.minimax.io"
 API_KEY = "test-key.eyJhbGciOiJIUzI1NiJ9"

@@ -1,6 +1,6 @@
 """The generated package on its own (no validating transport, no hand-written layer).
 
-What a user who imports only `minimax_client` relies on: spec-valid answers parse losslessly
+What a user who imports only `minimax_s2v_client` relies on: spec-valid answers parse losslessly
 (see test_responses.py, which serves them through the same functions), a value of the wrong JSON
 type or a missing required field raises `ResponseValidationError` naming the operation and the
 JSON path, enum values in another casing or not listed at all parse, every code of the spec's
@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from minimax_client import AuthenticatedClient, errors
-from minimax_client.client import DEFAULT_TIMEOUT
-from minimax_client.models import VideoProcessStatus
+from minimax_s2v_client import AuthenticatedClient, errors
+from minimax_s2v_client.client import DEFAULT_TIMEOUT
+from minimax_s2v_client.models import VideoProcessStatus
 
 from conformance.client._support import (
     BY_ID,
@@ -31,7 +31,7 @@ from conformance.client._support import (
     call_async,
     call_sync,
 )
-from minimax_video.spec import bundled_spec, resolve
+from minimax_s2v.validation.spec import bundled_spec, resolve
 
 SPEC = bundled_spec()
 SCHEMAS = SPEC["components"]["schemas"]

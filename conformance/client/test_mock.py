@@ -1,4 +1,4 @@
-"""Issue item 5: `minimax_video.testing.mock_minimax`, as a user's test suite would use it."""
+"""Issue item 5: `minimax_s2v.testing.mock.mock_minimax`, as a user's test suite would use it."""
 
 from __future__ import annotations
 
@@ -7,20 +7,20 @@ import contextlib
 
 import httpx
 import pytest
-from minimax_client import AuthenticatedClient
-from minimax_client.api.files import retrieve_file
-from minimax_client.api.video import query_video_generation_task, video_generation
-from minimax_client.models import FileObject, VideoGenerationReq
+from minimax_s2v_client import AuthenticatedClient
+from minimax_s2v_client.api.files import retrieve_file
+from minimax_s2v_client.api.video import query_video_generation_task, video_generation
+from minimax_s2v_client.models import FileObject, VideoGenerationReq
 
 from conformance.client._support import BASE, SAMPLE_BODY
-from minimax_video.errors import (
+from minimax_s2v.errors.exceptions import (
     InsufficientBalanceError,
     RateLimitedError,
     RequestValidationError,
     UndocumentedStatusError,
 )
-from minimax_video.testing import mock_minimax
-from minimax_video.validation import SpecValidator
+from minimax_s2v.testing.mock import mock_minimax
+from minimax_s2v.validation import SpecValidator
 
 
 def _client() -> AuthenticatedClient:

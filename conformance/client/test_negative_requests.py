@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from minimax_client.models import VideoGenerationReq
+from minimax_s2v_client.models import VideoGenerationReq
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
@@ -41,9 +41,9 @@ from conformance.client._support import (
     strict_diff,
 )
 from conformance.conftest import ConformanceTally
-from minimax_video.errors import RequestValidationError, ResponseValidationError
-from minimax_video.testing import MiniMaxMock, mock_minimax
-from minimax_video.validation import ValidatingTransport
+from minimax_s2v.errors.exceptions import RequestValidationError, ResponseValidationError
+from minimax_s2v.testing.mock import MiniMaxMock, mock_minimax
+from minimax_s2v.validation import ValidatingTransport
 
 _INT64 = re.compile(r"-?[0-9]+\Z")
 

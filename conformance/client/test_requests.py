@@ -29,8 +29,8 @@ from conformance.client._support import (
     request_cases,
 )
 from conformance.conftest import ConformanceTally
-from minimax_video.testing import MiniMaxMock, mock_minimax
-from minimax_video.validation import ValidatingTransport
+from minimax_s2v.testing.mock import MiniMaxMock, mock_minimax
+from minimax_s2v.validation import ValidatingTransport
 
 
 def check_wire(

@@ -36,10 +36,15 @@ from conformance.client._support import (
     response_cases,
 )
 from conformance.conftest import ConformanceTally
-from minimax_video.errors import APIError, HTTPStatusError, ResponseValidationError, error_code
-from minimax_video.spec import bundled_spec
-from minimax_video.testing import MiniMaxMock, mock_minimax
-from minimax_video.validation import ValidatingTransport
+from minimax_s2v.errors.exceptions import (
+    APIError,
+    HTTPStatusError,
+    ResponseValidationError,
+    error_code,
+)
+from minimax_s2v.testing.mock import MiniMaxMock, mock_minimax
+from minimax_s2v.validation import ValidatingTransport
+from minimax_s2v.validation.spec import bundled_spec
 from scripts import paths
 from scripts.yamlio import load_yaml
 

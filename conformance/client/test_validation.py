@@ -12,19 +12,19 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from minimax_client import AuthenticatedClient
-from minimax_client.api.files import retrieve_file
-from minimax_client.api.video import query_video_generation_task
+from minimax_s2v_client import AuthenticatedClient
+from minimax_s2v_client.api.files import retrieve_file
+from minimax_s2v_client.api.video import query_video_generation_task
 
 from conformance.client._support import BASE
-from minimax_video.errors import (
+from minimax_s2v.errors.exceptions import (
     HTTPStatusError,
     RequestValidationError,
     ResponseValidationError,
     UndocumentedStatusError,
 )
-from minimax_video.testing import mock_minimax
-from minimax_video.validation import (
+from minimax_s2v.testing.mock import mock_minimax
+from minimax_s2v.validation import (
     AsyncValidatingTransport,
     SpecValidator,
     ValidatingTransport,

@@ -23,15 +23,15 @@ from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
 from schemathesis import GenerationMode
 
 from conformance.client._support import BASE, BY_ID, OPERATIONS, Operation, response_cases
-from minimax_video.errors import ResponseValidationError
-from minimax_video.spec import bundled_spec, resolve
-from minimax_video.validation import (
+from minimax_s2v.errors.exceptions import ResponseValidationError
+from minimax_s2v.validation import (
     CompiledSchema,
     SpecValidator,
     ValidatingTransport,
     default_validator,
 )
-from minimax_video.validation.compiled import uri_checker
+from minimax_s2v.validation.compiled import uri_checker
+from minimax_s2v.validation.spec import bundled_spec, resolve
 
 SCHEMAS = default_validator().compiled_schemas()
 SPEC = bundled_spec()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from minimax_video.spec import schema_validator
+from minimax_s2v.validation.spec import schema_validator
 from scripts import paths
 from scripts.bundle import BundleError, build, load_vendored, merge_specs
 from scripts.overlay import OverlayError, apply_overlay

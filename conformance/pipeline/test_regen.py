@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from minimax_client import AuthenticatedClient
-from minimax_client.api.files import retrieve_file
-from minimax_client.api.video import query_video_generation_task, video_generation
-from minimax_client.models import SubjectReference, SubjectReferenceType, VideoGenerationReq
-from minimax_client.models.video_generation_req_model import VideoGenerationReqModel
+from minimax_s2v_client import AuthenticatedClient
+from minimax_s2v_client.api.files import retrieve_file
+from minimax_s2v_client.api.video import query_video_generation_task, video_generation
+from minimax_s2v_client.models import SubjectReference, SubjectReferenceType, VideoGenerationReq
+from minimax_s2v_client.models.video_generation_req_model import VideoGenerationReqModel
 
 from scripts import paths
 from scripts.bundle import build
@@ -66,13 +66,13 @@ def test_check_mode_passes_on_a_fresh_copy_and_fails_on_tampering(tmp_path: Path
     repo = _repo_copy(tmp_path)
     assert _check(repo).returncode == 0
 
-    model = repo / "generated/minimax_client/models/video_generation_req.py"
+    model = repo / "generated/minimax_s2v_client/models/video_generation_req.py"
     model.write_text(model.read_text().replace('"prompt"', '"prompt_text"'))
-    extra = repo / "generated/minimax_client/hand_written.py"
+    extra = repo / "generated/minimax_s2v_client/hand_written.py"
     extra.write_text("x = 1\n")
     result = _check(repo)
     assert result.returncode == 1
-    assert "generated/minimax_client/models/video_generation_req.py" in result.stderr
+    assert "generated/minimax_s2v_client/models/video_generation_req.py" in result.stderr
     assert "hand_written.py (not produced by the pipeline)" in result.stderr
 
     repo = _repo_copy(tmp_path / "second")

@@ -4,7 +4,7 @@ Users regenerate the client when upstream edits a page and then run this suite. 
 changes are synced into one copy of the tree (one copy and one regen for both): a new optional
 query parameter on retrieve (the client suite must not only know today's parameter list) and a
 new task status on query (generated enums read forward-compatibly, so a response enum gaining a
-value no longer breaks users of `minimax_client`).
+value no longer breaks users of `minimax_s2v_client`).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ PARAMETER_ANCHOR = "            format: int64\n      responses:\n"
 STATUS_ANCHOR = "        - Fail\n"
 PARSE_STATUSES = """
 import httpx
-from minimax_client import AuthenticatedClient
-from minimax_client.api.video import query_video_generation_task as query
-from minimax_client.models import VideoProcessStatus
+from minimax_s2v_client import AuthenticatedClient
+from minimax_s2v_client.api.video import query_video_generation_task as query
+from minimax_s2v_client.models import VideoProcessStatus
 
 for raw in ("Cancelled", "cancelled", "Archived"):
     body = {"task_id": "1", "status": raw, "base_resp": {"status_code": 0}}
@@ -115,7 +115,7 @@ def test_a_new_optional_parameter_syncs_regenerates_and_passes_the_client_suite(
 ) -> None:
     repo, report, _ = synced
     assert "COMPATIBLE" in report
-    generated = repo / "generated/minimax_client/api/files/retrieve_file.py"
+    generated = repo / "generated/minimax_s2v_client/api/files/retrieve_file.py"
     assert "purpose: str | Unset = UNSET" in generated.read_text(encoding="utf-8")
     suite = _run(
         repo, "-m", "pytest", "-q", "-p", "no:cacheprovider",
@@ -131,7 +131,7 @@ def test_a_new_status_syncs_as_compatible_and_the_regenerated_client_parses_it(
     repo, _, report = synced
     assert "COMPATIBLE" in report
     assert "response-enum-value-added" in report
-    enum = repo / "generated/minimax_client/models/video_process_status.py"
+    enum = repo / "generated/minimax_s2v_client/models/video_process_status.py"
     assert 'CANCELLED = "Cancelled"' in enum.read_text(encoding="utf-8")
     parsed = _run(repo, "-c", PARSE_STATUSES)
     assert parsed.returncode == 0, parsed.stderr

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
+from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
 
 AUTH = {"Authorization": f"Bearer {FAKE_API_KEY}"}
 IMAGE = "https://cdn.example.invalid/face.jpg"

@@ -30,9 +30,9 @@ import httpx
 from requests.structures import CaseInsensitiveDict
 from schemathesis import Case, CheckContext, CheckFunction, Response
 
-from minimax_video.errors import RequestValidationError
-from minimax_video.spec import resolve
-from minimax_video.validation import SpecValidator
+from minimax_s2v.errors.exceptions import RequestValidationError
+from minimax_s2v.validation import SpecValidator
+from minimax_s2v.validation.spec import resolve
 
 REQUEST_LEVEL_CODES: Final = frozenset({1002, 1004, 2013, 2049})
 """Rate limit, authentication, invalid API key and invalid parameters: codes the error-code

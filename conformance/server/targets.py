@@ -15,7 +15,7 @@ import httpx
 import schemathesis
 
 from conformance.server.minimax_checks import MISFIRING_DEFAULT_CHECKS
-from minimax_video.fake import FAKE_API_KEY, FakeMiniMax
+from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax
 
 LIVE_KEY: Final = os.environ.get("MINIMAX_API_KEY", "")
 LIVE_URL: Final = os.environ.get("MINIMAX_BASE_URL", "").rstrip("/")

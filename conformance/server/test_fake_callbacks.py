@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from conformance.server.conftest import AUTH, create_body
-from minimax_video.fake import FakeMiniMax, Faults, ManualClock
+from minimax_s2v.fake import FakeMiniMax, Faults, ManualClock
 
 CALLBACK_URL = "http://receiver.test/callback"
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conformance.server.conftest import create_body
-from minimax_video.fake import FakeMiniMax, Faults, ManualClock
+from minimax_s2v.fake import FakeMiniMax, Faults, ManualClock
 
 MakeClient = Callable[..., httpx.Client]
 

@@ -1,6 +1,6 @@
 """The fake checks the subject image as upstream documents it, answering 2013 naming the rule.
 
-The rules are the layer's own (`minimax_video.images`), so this suite also shows that a user
+The rules are the layer's own (`minimax_s2v.inputs.images`), so this suite also shows that a user
 who skips the layer's checks hears the same rule from the fake that the layer would have said.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from conformance.server.conftest import create_body
-from minimax_video.fake import FakeMiniMax, ManualClock
+from minimax_s2v.fake import FakeMiniMax, ManualClock
 
 
 def _image(width: int, height: int, fmt: str = "PNG") -> bytes:

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from conformance.server.conftest import AUTH, create_body
-from minimax_video.fake import FakeMiniMax, Faults, ManualClock, running_app, running_server
+from minimax_s2v.fake import FakeMiniMax, Faults, ManualClock, running_app, running_server
 
 
 def test_full_cycle_over_a_socket() -> None:

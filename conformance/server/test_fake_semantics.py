@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from conformance.server.conftest import AUTH, create_body
-from minimax_video.fake import (
+from minimax_s2v.fake import (
     FAKE_API_KEY,
     AsyncFakeTransport,
     FakeMiniMax,
@@ -19,7 +19,7 @@ from minimax_video.fake import (
     ManualClock,
     running_server,
 )
-from minimax_video.spec import bundled_spec, schema_validator
+from minimax_s2v.validation.spec import bundled_spec, schema_validator
 
 RESPONSE_SCHEMAS = {
     "create": "VideoGenerationResp",
@@ -356,7 +356,7 @@ def test_custom_video_bytes_are_served_with_their_size(
 
 
 async def test_the_exported_transports_take_the_fake_alone(fake: FakeMiniMax) -> None:
-    """`FakeTransport(fake)` / `AsyncFakeTransport(fake)`, as `minimax_video.fake` exports them."""
+    """`FakeTransport(fake)` / `AsyncFakeTransport(fake)`, as `minimax_s2v.fake` exports them."""
     params = {"task_id": "1"}
     with httpx.Client(base_url=fake.base_url, transport=FakeTransport(fake), headers=AUTH) as c:
         sync_code, _ = answer(c.get("/v1/query/video_generation", params=params), "query")

@@ -6,8 +6,8 @@ import io
 
 import av
 
-from minimax_video.fake import VIDEO_HEIGHT, VIDEO_WIDTH, video_bytes
-from minimax_video.fake.make_video import FRAMES, build
+from minimax_s2v.fake import VIDEO_HEIGHT, VIDEO_WIDTH, video_bytes
+from minimax_s2v.fake.make_video import FRAMES, build
 
 
 def test_shipped_mp4_decodes_every_frame() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-from minimax_client import AuthenticatedClient
-from minimax_client.api.files import retrieve_file
-from minimax_client.api.video import query_video_generation_task, video_generation
-from minimax_client.models import (
+from minimax_s2v_client import AuthenticatedClient
+from minimax_s2v_client.api.files import retrieve_file
+from minimax_s2v_client.api.video import query_video_generation_task, video_generation
+from minimax_s2v_client.models import (
     FileObject,
     RetrieveFileResp,
     VideoGenerationReq,
@@ -16,7 +16,7 @@ from minimax_client.models import (
 )
 
 from conformance.server.conftest import create_body
-from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
+from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
 
 
 def test_full_cycle_with_the_generated_client() -> None:

@@ -30,7 +30,7 @@ from conformance.server.targets import (
     fake_headers,
     live_headers,
 )
-from minimax_video.spec import bundled_spec
+from minimax_s2v.validation.spec import bundled_spec
 
 AnyCase: TypeAlias = Case[Any]
 CaseTest: TypeAlias = Callable[[AnyCase], None]

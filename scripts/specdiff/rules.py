@@ -5,7 +5,7 @@ Modelled on oasdiff's checks (a change's *effect* on the set of valid payloads, 
 clients), and stricter where a generated SDK is more fragile than the wire:
 
 - the generated client turns names into Python API: `operationId` is a module and function name,
-  the first tag is a package (`minimax_client.api.video`), component schemas and inline enums
+  the first tag is a package (`minimax_s2v_client.api.video`), component schemas and inline enums
   are classes, properties are attributes and keyword arguments. Removing or renaming any of them
   breaks code that imports or calls it, even where oasdiff sees no wire change (operation id,
   tag, request property removed, response enum value removed, component renamed).

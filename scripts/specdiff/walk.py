@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from minimax_video.spec import resolve
+from minimax_s2v.validation.spec import resolve
 from scripts.specdiff import rules
 from scripts.specdiff.model import Change
 from scripts.specdiff.rules import PYTHON_TYPED_FORMATS, Effect

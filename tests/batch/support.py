@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from minimax_video.batch import BatchEvent, BatchOptions, BatchReport, arun_batch
-from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, Faults
-from minimax_video.fake.clock import ScaledClock
-from minimax_video.fake.ratelimit import RateLimits
-from minimax_video.sample_face import sample_face_png
+from minimax_s2v.batch import BatchEvent, BatchOptions, BatchReport, arun_batch
+from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults
+from minimax_s2v.fake.clock import ScaledClock
+from minimax_s2v.fake.ratelimit import RateLimits
+from minimax_s2v.inputs.sample_face import sample_face_png
 
 SCALE = 100.0
 """One fake minute is 0.6 s of real time."""

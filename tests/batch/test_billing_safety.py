@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from minimax_video.batch import DEFAULT_JOURNAL_NAME, JobState, Journal
-from minimax_video.batch.jobs_file import read_jobs
-from minimax_video.batch.journal import JournalBusyError
-from minimax_video.fake import FakeMiniMax
+from minimax_s2v.batch import DEFAULT_JOURNAL_NAME, JobState, Journal
+from minimax_s2v.batch.jobs_file import read_jobs
+from minimax_s2v.batch.journal import JournalBusyError
+from minimax_s2v.fake import FakeMiniMax
 from tests.batch.support import FAST, new_fake, run, write_jobs
 
 RETRY_FAILED = dataclasses.replace(FAST, retry_failed=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from minimax_video.batch import BatchOptions, JobsFileError, read_jobs
+from minimax_s2v.batch import BatchOptions, JobsFileError, read_jobs
 from tests.batch.support import new_fake, run, write_jobs
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from minimax_video.batch import JobState, Journal, JournalError
+from minimax_s2v.batch import JobState, Journal, JournalError
 
 
 def test_states_and_history_survive_reopening(tmp_path: Path) -> None:

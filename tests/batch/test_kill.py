@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from minimax_video.batch import DEFAULT_JOURNAL_NAME
-from minimax_video.fake import FAKE_API_KEY, FakeMiniMax, running_server, video_bytes
+from minimax_s2v.batch import DEFAULT_JOURNAL_NAME
+from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, running_server, video_bytes
 from tests.batch.support import write_jobs
 
 SCRIPT = Path(sys.executable).with_name("minimax-video")

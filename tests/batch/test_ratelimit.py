@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from minimax_video.batch.ratelimit import AdaptiveRateLimiter
+from minimax_s2v.batch.ratelimit import AdaptiveRateLimiter
 
 
 class VirtualTime:

@@ -1,0 +1,130 @@
+"""MiniMax S2V-01: from a face photo and a prompt to a video file (hand-written layer).
+
+from minimax_s2v import MiniMaxVideo
+
+with MiniMaxVideo() as client:  # key from MINIMAX_API_KEY
+    result = client.generate("face.jpg", "A girl runs toward the camera", "clip.mp4")
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import TYPE_CHECKING, Any
+
+from minimax_s2v.errors.exceptions import (
+    APIError,
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    DownloadError,
+    DownloadURLExpiredError,
+    HTTPStatusError,
+    IncompleteDownloadError,
+    InputError,
+    InsufficientBalanceError,
+    InvalidParametersError,
+    MalformedResponseError,
+    MiniMaxError,
+    RateLimitedError,
+    RequestTimeoutError,
+    RequestValidationError,
+    ResponseValidationError,
+    SensitiveInputError,
+    SensitiveOutputError,
+    ServerSideError,
+    TaskFailedError,
+    TransportError,
+    UndocumentedStatusError,
+    UnknownAPIError,
+    WaitTimeoutError,
+)
+from minimax_s2v.flows.status import TaskState, TaskStatus
+
+if TYPE_CHECKING:
+    from minimax_s2v.client.clients import AsyncMiniMaxVideo, MiniMaxVideo
+    from minimax_s2v.client.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Secret
+    from minimax_s2v.client.retry import RetryPolicy
+    from minimax_s2v.flows.results import FileInfo, GenerationResult
+    from minimax_s2v.inputs.images import PreparedImage, prepare_image
+
+_EXTRA_HINT = "the hand-written layer needs the video extra: pip install 'minimax-s2v[video]'"
+
+
+def main() -> None:
+    """The `minimax-video` command; says which extra to install when its dependencies are not."""
+    try:
+        from minimax_s2v.cli.app import main as cli_main
+    except ModuleNotFoundError as exc:
+        sys.exit(f"minimax-video: {exc.name} is not installed; {_EXTRA_HINT}")
+    cli_main()
+
+
+# The client stack (httpx, the generated client, Pillow, stamina) loads on first use, so that
+# `import minimax_s2v.errors.exceptions` or the CLI's `--help` stay fast.
+_LAZY = {
+    "AsyncMiniMaxVideo": "client.clients",
+    "MiniMaxVideo": "client.clients",
+    "DEFAULT_BASE_URL": "client.config",
+    "DEFAULT_TIMEOUT": "client.config",
+    "Secret": "client.config",
+    "PreparedImage": "inputs.images",
+    "prepare_image": "inputs.images",
+    "FileInfo": "flows.results",
+    "GenerationResult": "flows.results",
+    "RetryPolicy": "client.retry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'minimax_s2v' has no attribute {name!r}")
+    try:
+        imported = importlib.import_module(f"minimax_s2v.{module}")
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(f"{exc}; {_EXTRA_HINT}", name=exc.name) from exc
+    value = getattr(imported, name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "APIError",
+    "AsyncMiniMaxVideo",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConnectError",
+    "DownloadError",
+    "DownloadURLExpiredError",
+    "FileInfo",
+    "GenerationResult",
+    "HTTPStatusError",
+    "IncompleteDownloadError",
+    "InputError",
+    "InsufficientBalanceError",
+    "InvalidParametersError",
+    "MalformedResponseError",
+    "MiniMaxError",
+    "MiniMaxVideo",
+    "PreparedImage",
+    "RateLimitedError",
+    "RequestTimeoutError",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "Secret",
+    "SensitiveInputError",
+    "SensitiveOutputError",
+    "ServerSideError",
+    "TaskFailedError",
+    "TaskState",
+    "TaskStatus",
+    "TransportError",
+    "UndocumentedStatusError",
+    "UnknownAPIError",
+    "WaitTimeoutError",
+    "prepare_image",
+]

@@ -1,0 +1,134 @@
+"""Many videos: a batch of jobs with a durable journal, client-side rate limits and resume.
+
+    from minimax_s2v.batch import run_batch
+
+    report = run_batch("jobs.jsonl", "videos/")   # key from MINIMAX_API_KEY
+    print(report.counts, report.all_saved)
+
+Run the same call again after a crash at any instant: finished jobs are kept, jobs with a task
+id are polled and downloaded (never created again), jobs whose create was in flight are
+reported as uncertain and created again only with `BatchOptions(recreate_uncertain=True)`.
+`arun_batch` is the same, awaited; `BatchRunner` is the engine for callers who build their own
+client and job list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from minimax_s2v.batch.jobs_file import (
+    BatchJob,
+    JobsFileError,
+    LineProblem,
+    read_jobs,
+)
+from minimax_s2v.batch.journal import (
+    DEFAULT_JOURNAL_NAME,
+    JobRecord,
+    JobState,
+    Journal,
+    JournalError,
+)
+from minimax_s2v.batch.ratelimit import AdaptiveRateLimiter
+from minimax_s2v.batch.report import DEFAULT_REPORT_NAME, BatchReport, JobOutcome
+from minimax_s2v.batch.runner import (
+    BatchEvent,
+    BatchOptions,
+    BatchRunner,
+    Clock,
+    Sleep,
+    check_outputs,
+    wait_and_save,
+)
+from minimax_s2v.client.config import Secret
+
+__all__ = [
+    "DEFAULT_JOURNAL_NAME",
+    "DEFAULT_REPORT_NAME",
+    "AdaptiveRateLimiter",
+    "BatchEvent",
+    "BatchJob",
+    "BatchOptions",
+    "BatchReport",
+    "BatchRunner",
+    "JobOutcome",
+    "JobRecord",
+    "JobState",
+    "JobsFileError",
+    "Journal",
+    "JournalError",
+    "LineProblem",
+    "arun_batch",
+    "read_jobs",
+    "run_batch",
+    "wait_and_save",
+]
+
+
+async def arun_batch(
+    jobs_file: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    journal: str | os.PathLike[str] | None = None,
+    options: BatchOptions | None = None,
+    skip_invalid: bool = False,
+    api_key: str | Secret | None = None,
+    base_url: str | None = None,
+    timeout: float | httpx.Timeout | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_event: Callable[[BatchEvent], None] | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> BatchReport:
+    """Check every line of `jobs_file`, then run the batch into `out_dir`; returns the report.
+
+    Bad lines (and output names that exist and are not this batch's) raise `JobsFileError`
+    listing them all before anything is sent, unless `skip_invalid`: then the others run and
+    the report lists the skipped lines. The journal defaults to `out_dir/batch-journal.sqlite3`.
+    """
+    from minimax_s2v.client.clients import AsyncMiniMaxVideo
+    from minimax_s2v.client.retry import RetryPolicy
+
+    source = str(jobs_file)
+    jobs, problems = read_jobs(jobs_file)
+    if problems and not skip_invalid:
+        raise JobsFileError(source, problems)
+    client = AsyncMiniMaxVideo(
+        api_key, base_url=base_url, timeout=timeout, retry=RetryPolicy.none(), transport=transport
+    )
+    async with client:
+        out = Path(out_dir).absolute()
+        with Journal(Path(journal) if journal is not None else out / DEFAULT_JOURNAL_NAME) as j:
+            overwrite = options.overwrite if options is not None else False
+            outputs = check_outputs(jobs, out, j, overwrite=overwrite)
+            fatal = [p for p in outputs if p.line == 0]
+            if fatal or (outputs and not skip_invalid):
+                raise JobsFileError(source, fatal or outputs)
+            problems += outputs
+            bad = {p.line for p in problems}
+            runner = BatchRunner(
+                client,
+                [job for job in jobs if job.line not in bad],
+                out,
+                j,
+                options,
+                on_event=on_event,
+                clock=clock,
+                sleep=sleep,
+            )
+            report = await runner.run()
+    report.skipped_lines = [{"line": p.line, "error": p.message} for p in problems]
+    return report
+
+
+def run_batch(
+    jobs_file: str | os.PathLike[str], out_dir: str | os.PathLike[str], **kwargs: object
+) -> BatchReport:
+    """`arun_batch` for synchronous code (runs its own event loop)."""
+    return asyncio.run(arun_batch(jobs_file, out_dir, **kwargs))  # type: ignore[arg-type]

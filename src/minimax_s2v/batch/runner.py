@@ -1,0 +1,643 @@
+"""Running many jobs: bounded concurrency, rate-limited creates and polls, resumable anywhere.
+
+`BatchRunner` drives each job through the journal's states with the public async client
+(`submit`, `status`, `download`) and makes every retry decision itself, so that the rate
+limiters see every refusal (the client is built with `RetryPolicy.none()`):
+
+- create: a token from the create limiter, the `creating` row committed, then the billed call.
+  Refused with a rate limit (or never connected): the job is pending again and tried later.
+  Answered with another error code: failed (nothing was created). Cut off, timed out, garbled:
+  *uncertain*, never sent again unless the caller asks.
+- poll: a token from the query limiter (first come, first served: fair across jobs), then one
+  status query; intervals grow 1.5x up to a ceiling, as `wait` does.
+- save: retrieve + download into a staging folder beside the output, hash, commit `saved` with
+  path, size and sha256, then rename into place. A killed run leaves either the complete file
+  or none (the staging folder is emptied by the next run), and a saved job whose file is missing
+  or differs is downloaded again.
+
+`wait_and_save` is the same poll + save for one task id the user kept (`minimax-video wait`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from minimax_s2v.batch.jobs_file import BatchJob, LineProblem
+from minimax_s2v.batch.journal import JobState, Journal
+from minimax_s2v.batch.ratelimit import (
+    DEFAULT_HEADROOM,
+    DEFAULT_QUERIES_PER_MINUTE,
+    PUBLISHED_CREATES_PER_MINUTE,
+    AdaptiveRateLimiter,
+    Ticket,
+)
+from minimax_s2v.batch.report import BatchReport, JobOutcome
+from minimax_s2v.client.clients import AsyncMiniMaxVideo
+from minimax_s2v.client.retry import retry_create, retry_read
+from minimax_s2v.errors.exceptions import (
+    APIError,
+    AuthenticationError,
+    ConnectError,
+    InputError,
+    InsufficientBalanceError,
+    MiniMaxError,
+    OutputFileError,
+    RateLimitedError,
+    RequestValidationError,
+    SensitiveOutputError,
+    UnknownAPIError,
+    error_code,
+)
+from minimax_s2v.flows.status import TaskState
+from minimax_s2v.flows.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, WaitTiming
+from minimax_s2v.output.targets import place
+
+logger = logging.getLogger("minimax_s2v.batch")
+
+STAGING_DIR = ".minimax-batch-partial"
+"""Beside the videos: downloads land here first; emptied at the start of every run."""
+_CHUNK = 1024 * 1024
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+TASK_FAILED = "the task ended with status"
+"""How a job whose task itself ended Fail is recorded (the only failure `--retry-failed` pays for
+again: every other failed job with a task id is picked up, not created again)."""
+
+
+def _retry_state(
+    task_id: str | None, file_id: str | None, code: int | None, error: str | None
+) -> JobState:
+    """Where `--retry-failed` puts a failed job: a new create only when its task itself ended
+    badly (status Fail, or its video refused by moderation); else the task is picked up."""
+    if file_id:
+        return JobState.SUCCEEDED  # download again
+    task_ended = (error or "").startswith(TASK_FAILED) or (
+        code is not None and error_code(code).error is SensitiveOutputError
+    )
+    if task_id and not task_ended:
+        return JobState.CREATED  # poll again
+    return JobState.PENDING
+
+
+def _definite_refusal(exc: MiniMaxError) -> bool:
+    """A create answered with a code that means no task was made (bad input, moderation,
+    balance...). Codes the catalogue retries for reads only (server-side failures such as
+    1001) and codes it does not know may follow a created task: those are uncertain."""
+    return (
+        isinstance(exc, APIError)
+        and exc.policy.retry == "never"
+        and not isinstance(exc, UnknownAPIError)
+    )
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch runs. Rates are per minute; `headroom` keeps requests just under them."""
+
+    concurrency: int = 32
+    """Jobs in flight at once (creating, polling or downloading)."""
+    creates_per_minute: float = PUBLISHED_CREATES_PER_MINUTE
+    queries_per_minute: float = DEFAULT_QUERIES_PER_MINUTE
+    headroom: float = DEFAULT_HEADROOM
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL
+    wait_timeout: float = 3600.0
+    """Per job, from its first poll in this run; a job still running stays `created`."""
+    recreate_uncertain: bool = False
+    retry_failed: bool = False
+    overwrite: bool = False
+    """Replace existing files at the output names (otherwise they are refused up front)."""
+    connect_attempts: int = 5
+    download_attempts: int = 5
+    retry_wait: float = 1.0
+    """First wait after a failed connect or download (doubles per attempt, at most 30 s)."""
+    timing: WaitTiming = field(init=False, repr=False, compare=False)
+    """Each job's wait (`wait_timeout` and the polling pace), as the flows take it."""
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
+        for name in ("creates_per_minute", "queries_per_minute", "poll_interval", "wait_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        # Checked here, before any create: a bad number is refused (InputError, a ValueError).
+        timing = WaitTiming(self.wait_timeout, self.poll_interval, self.max_poll_interval)
+        object.__setattr__(self, "timing", timing)
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """One thing that happened to one job (for progress displays and CI logs)."""
+
+    name: str
+    state: JobState
+    detail: str
+    task_id: str | None
+    counts: Mapping[JobState, int]
+
+
+def _refusal(exc: MiniMaxError) -> bool:
+    """A rate-limit answer (1002, 429...): not processed; slow down and send it again.
+
+    The retry rules say which answers even a billed create may be sent again after; of those,
+    every one but a failed connect is a refusal.
+    """
+    return retry_create(exc) and not isinstance(exc, ConnectError)
+
+
+def _halting(exc: MiniMaxError) -> bool:
+    """Errors no other job can get past: a refused key, no balance, a long usage window."""
+    return isinstance(exc, AuthenticationError | InsufficientBalanceError) or (
+        isinstance(exc, RateLimitedError) and not _refusal(exc)
+    )
+
+
+def sha256_of(path: Path) -> tuple[int, str]:
+    """(size, hex sha256) of a file, read in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a folder so a rename in it survives a power cut (no-op where unsupported)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def check_outputs(
+    jobs: Sequence[BatchJob], out_dir: Path, journal: Journal, *, overwrite: bool
+) -> list[LineProblem]:
+    """Output names the run could not write, before anything is sent.
+
+    A file already at a job's name is refused unless the journal says this batch saved it
+    there, or `overwrite` was asked for: a user's file is never replaced silently.
+    """
+    problems: list[LineProblem] = []
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return [LineProblem(0, f"cannot create folder {out_dir}: {exc.strerror or exc}")]
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        return [LineProblem(0, f"folder {out_dir} is not writable")]
+    for job in jobs:
+        target = out_dir / job.filename
+        if not os.path.lexists(target):
+            continue
+        if target.is_symlink() or not target.is_file():
+            problems.append(LineProblem(job.line, f"{target} exists and is not a regular file"))
+            continue
+        record = journal.get(job.name)
+        # Saved here by this batch (perhaps before the folder moved). Its content is checked
+        # later: a file that differs is kept beside as NAME.mp4.mismatch, never replaced.
+        ours = (
+            record is not None
+            and record.state is JobState.SAVED
+            and Path(record.path or "").name == target.name
+        )
+        if not ours and not overwrite:
+            problems.append(
+                LineProblem(job.line, f"{target} already exists (pass --force to replace it)")
+            )
+    return problems
+
+
+class BatchRunner:
+    """Runs `jobs` into `out_dir`, recording every step in `journal`.
+
+    `client` must be built with `retry=RetryPolicy.none()`: the runner retries by itself so
+    that its limiters see every refusal. `on_event` sees every state change. `clock` and
+    `sleep` pace the limiters and polls (injectable for compressed-time tests).
+    """
+
+    def __init__(
+        self,
+        client: AsyncMiniMaxVideo,
+        jobs: Sequence[BatchJob],
+        out_dir: str | os.PathLike[str],
+        journal: Journal,
+        options: BatchOptions | None = None,
+        *,
+        on_event: Callable[[BatchEvent], None] | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if client.retry_policy.attempts != 1:
+            raise ValueError(
+                "build the batch client with retry=RetryPolicy.none(): the batch decides "
+                "retries itself, so that its rate limiters see every refusal"
+            )
+        self.client = client
+        self.jobs = {job.name: job for job in jobs}
+        self.out_dir = Path(out_dir).absolute()  # recorded paths stay right from any cwd
+        self.journal = journal
+        self.options = options or BatchOptions()
+        self._on_event = on_event
+        self._clock = clock
+        self._sleep = sleep
+        o = self.options
+        self.creates = AdaptiveRateLimiter(
+            o.creates_per_minute, headroom=o.headroom, clock=clock, sleep=sleep
+        )
+        self.queries = AdaptiveRateLimiter(
+            o.queries_per_minute, headroom=o.headroom, clock=clock, sleep=sleep
+        )
+        self.halted: str | None = None
+        """Why no more creates are sent (a refused key, no balance, a usage window)."""
+        self.halted_code: int | None = None
+        self._stopped = False
+        """A refused key: polls and downloads cannot work either."""
+        self.creates_sent = 0
+        self._states: dict[str, JobState] = {}
+        self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
+        self._resumed: set[str] = set()
+        """Jobs that already had a task id when the run started: polled at once."""
+
+    # --- the run ------------------------------------------------------------------------
+
+    def prepare(self) -> list[str]:
+        """Bring the journal up to date with the jobs and the disk; returns the names to run.
+
+        Raises `InputError` naming jobs whose inputs changed since the journal recorded them.
+        """
+        changed = self.journal.add((j.name, j.line, j.spec()) for j in self.jobs.values())
+        if changed:
+            raise InputError(
+                f"{len(changed)} job(s) changed since the journal {self.journal.path} recorded "
+                f"them (same name, other image or prompt): {', '.join(changed[:10])}; "
+                "rename them, or use another --out folder or --journal"
+            )
+        for name in self.journal.recover():
+            logger.warning("job %s: a create was in flight when the last run stopped", name)
+        staging = self.out_dir / STAGING_DIR
+        shutil.rmtree(staging, ignore_errors=True)
+        todo: list[tuple[int, int, str]] = []
+        order = {
+            JobState.SUCCEEDED: 0,
+            JobState.CREATED: 1,
+            JobState.PENDING: 2,
+            JobState.UNCERTAIN: 2,
+            JobState.FAILED: 2,
+        }
+        for record in list(self.journal.records()):  # read all first: the loop writes
+            if record.name not in self.jobs:
+                continue  # in the journal from another jobs file: reported, not run
+            state = record.state
+            if state is JobState.SAVED:
+                state = self._check_saved(record.name, record.path, record.size, record.sha256)
+            elif state is JobState.UNCERTAIN and self.options.recreate_uncertain:
+                self.journal.reset(record.name, JobState.PENDING, "created again on request")
+                state = JobState.PENDING
+            elif state is JobState.FAILED and self.options.retry_failed:
+                state = _retry_state(
+                    record.task_id, record.file_id, record.error_code, record.error
+                )
+                self.journal.reset(record.name, state, "run again on request")
+            self._count(record.name, state)
+            if state is JobState.CREATED:
+                self._resumed.add(record.name)
+            if state in (JobState.SUCCEEDED, JobState.CREATED, JobState.PENDING):
+                todo.append((order[state], record.line, record.name))
+        todo.sort()
+        return [name for _, _, name in todo]
+
+    async def run(self) -> BatchReport:
+        """Run every job that is not finished yet; returns the report (also on a halt)."""
+        started = self._clock()
+        queue = deque(self.prepare())
+        workers = [
+            asyncio.create_task(self._worker(queue))
+            for _ in range(min(self.options.concurrency, len(queue)))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            with contextlib.suppress(OSError):  # only if empty: never a user's file
+                (self.out_dir / STAGING_DIR).rmdir()
+        return self.report(self._clock() - started)
+
+    def report(self, seconds: float = 0.0) -> BatchReport:
+        outcomes = [JobOutcome.of(r) for r in self.journal.records() if r.name in self.jobs]
+        return BatchReport(
+            jobs=outcomes,
+            journal=str(self.journal.path),
+            halted=self.halted,
+            halted_code=self.halted_code,
+            creates_sent=self.creates_sent,
+            creates_refused=self.creates.refusals,
+            queries_refused=self.queries.refusals,
+            seconds=seconds,
+        )
+
+    async def _worker(self, queue: deque[str]) -> None:
+        while queue and not self._stopped:
+            await self._drive(queue.popleft())
+
+    async def _drive(self, name: str) -> None:
+        state = self._states[name]
+        if state is JobState.PENDING:
+            state = await self._create(name)
+        if state is JobState.CREATED:
+            task_id = self._field(name, "task_id")
+            state = await self._poll(name, task_id)
+        if state is JobState.SUCCEEDED:
+            await self._save(name, self._field(name, "file_id"))
+
+    # --- the steps ----------------------------------------------------------------------
+
+    async def _create(self, name: str) -> JobState:
+        job = self.jobs[name]
+        connects = 0
+        while self.halted is None:
+            ticket = await self.creates.acquire()
+            if self.halted is not None:
+                ticket.done()
+                break
+            self.journal.creating(name)
+            self._count(name, JobState.CREATING)
+            self.creates_sent += 1
+            try:
+                task_id = await self._send(
+                    ticket,
+                    self.client.submit(
+                        job.image,
+                        job.prompt,
+                        prompt_optimizer=job.prompt_optimizer,
+                        callback_url=job.callback_url,
+                    ),
+                )
+            except asyncio.CancelledError:
+                self._uncertain(name, "interrupted while the create was in flight")
+                raise
+            except (InputError, RequestValidationError) as exc:  # checked locally: not sent
+                self.creates_sent -= 1
+                return self._failed(name, None, str(exc))
+            except MiniMaxError as exc:
+                if retry_create(exc):  # provably not processed: pending again
+                    self.creates_sent -= 1
+                    self.journal.refused(name, str(exc))
+                    self._count(name, JobState.PENDING, f"create refused: {exc}")
+                    if isinstance(exc, ConnectError):
+                        connects += 1
+                        if connects >= self.options.connect_attempts:
+                            return JobState.PENDING
+                        await self._sleep(self._backoff(connects))
+                    else:
+                        self.creates.refused()
+                    continue
+                if _halting(exc):
+                    self.creates_sent -= 1
+                    self.journal.refused(name, str(exc))
+                    self._count(name, JobState.PENDING, str(exc))
+                    self._halt(exc)
+                    return JobState.PENDING
+                if _definite_refusal(exc):  # answered with a code that creates nothing
+                    return self._failed(name, exc.code, str(exc))
+                return self._uncertain(name, f"{exc}; a task may exist")
+            self.creates.succeeded()
+            try:
+                self.journal.created(name, task_id)
+            except Exception as exc:  # a full disk: the billed task id must not be lost
+                logger.error(
+                    "job %s: task %s was created (billed) but the journal could not record "
+                    "it (%s): pick it up with `minimax-video wait %s --out FILE`",
+                    name,
+                    task_id,
+                    exc,
+                    task_id,
+                )
+                exc.add_note(f"job {name}: billed task {task_id} is not in the journal")
+                raise
+            self._count(name, JobState.CREATED, "", task_id)
+            return JobState.CREATED
+        return JobState.PENDING
+
+    async def _poll(self, name: str, task_id: str) -> JobState:
+        timing = self.options.timing
+        pauses = timing.pauses()
+        deadline = self._clock() + timing.timeout
+        first = name in self._resumed
+        while not self._stopped:
+            if not first:
+                await self._sleep(min(next(pauses), max(0.0, deadline - self._clock())))
+            first = False
+            ticket = await self.queries.acquire()
+            try:
+                status = await self._send(ticket, self.client.status(task_id))
+            except MiniMaxError as exc:
+                if _refusal(exc):
+                    self.queries.refused()
+                elif _halting(exc):
+                    self._halt(exc)
+                    break
+                elif isinstance(exc, SensitiveOutputError):  # the task's video was refused
+                    return self._failed(name, exc.code, str(exc))
+                elif not retry_read(exc):
+                    # The task exists and is billed: keep its id for the next run, never
+                    # create it again (only the task's own end makes a job failed).
+                    self.journal.note(name, f"task {task_id}: poll refused ({exc}); run again")
+                    return JobState.CREATED
+                else:
+                    logger.info("job %s: poll failed (%s), polling again", name, exc)
+                if self._clock() >= deadline:
+                    break
+                continue
+            self.queries.succeeded()
+            if status.state is TaskState.SUCCESS and status.file_id is not None:
+                self.journal.succeeded(name, status.file_id)
+                self._count(name, JobState.SUCCEEDED, f"file {status.file_id}", task_id)
+                return JobState.SUCCEEDED
+            if status.state is TaskState.FAIL:
+                return self._failed(name, None, f"{TASK_FAILED} {status.raw_status}")
+            if self._clock() >= deadline:
+                break
+        message = f"task {task_id} still running when this run stopped waiting: run again"
+        self.journal.note(name, message)
+        return JobState.CREATED
+
+    async def _save(self, name: str, file_id: str) -> JobState:
+        job = self.jobs[name]
+        target = self.out_dir / job.filename
+        staging = self.out_dir / STAGING_DIR
+        staging.mkdir(parents=True, exist_ok=True)
+        last = ""
+        for attempt in range(1, self.options.download_attempts + 1):
+            if self._stopped:
+                break
+            ticket = await self.queries.acquire()  # the retrieve is a query too
+            part = staging / f"{job.filename}.{secrets.token_hex(4)}"
+            try:
+                await self._send(ticket, self.client.download(file_id, part))
+            except MiniMaxError as exc:
+                last = str(exc)
+                if _refusal(exc):
+                    self.queries.refused()
+                    continue
+                if _halting(exc):
+                    self._halt(exc)
+                    break
+                if isinstance(exc, APIError) and not retry_read(exc):
+                    break  # stays succeeded with its file id: the next run downloads again
+                await self._sleep(self._backoff(attempt))
+                continue
+            except OSError as exc:  # a full disk, a read-only folder: the job waits for a re-run
+                last = f"cannot write under {self.out_dir}: {exc.strerror or exc}"
+                break
+            self.queries.succeeded()
+            try:
+                size, digest = await asyncio.to_thread(sha256_of, part)
+                # Journal first, then the rename: a crash in between leaves `saved` with no
+                # file, which the next run downloads again; never a file the journal does not
+                # know.
+                self.journal.saved(name, str(target), size, digest)
+                place(part, target, overwrite=self.options.overwrite)
+            except (OSError, OutputFileError) as exc:
+                self.journal.reset(name, JobState.SUCCEEDED, f"not saved: {exc}")
+                last = f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}"
+                break
+            _sync_folder(self.out_dir)
+            self._count(name, JobState.SAVED, str(target))
+            return JobState.SAVED
+        self.journal.note(name, f"download not finished: {last or 'stopped'}; run again")
+        return JobState.SUCCEEDED
+
+    # --- pieces -------------------------------------------------------------------------
+
+    def _check_saved(
+        self, name: str, path: str | None, size: int | None, digest: str | None
+    ) -> JobState:
+        """A saved job's file must still be there, whole: otherwise download it again.
+
+        Looked for where this run puts it (the folder may have moved since `path` was recorded).
+        """
+        target = self.out_dir / self.jobs[name].filename
+        if not target.is_file():
+            self.journal.reset(name, JobState.SUCCEEDED, f"{target} is missing: downloading again")
+            return JobState.SUCCEEDED
+        found = sha256_of(target) if target.stat().st_size == size else (-1, "")
+        if found == (size, digest):
+            if path != str(target) and size is not None and digest is not None:
+                self.journal.saved(name, str(target), size, digest)  # the folder moved
+            return JobState.SAVED
+        aside = _free_name(target.with_name(target.name + ".mismatch"))
+        os.replace(target, aside)
+        logger.warning("job %s: %s differs from what was saved; kept as %s", name, target, aside)
+        self.journal.reset(name, JobState.SUCCEEDED, f"{target} differed (kept as {aside.name})")
+        return JobState.SUCCEEDED
+
+    @staticmethod
+    async def _send(ticket: Ticket, request: Awaitable[T]) -> T:
+        """Await one request; its limiter ticket is done when it ends, however it ends."""
+        try:
+            return await request
+        finally:
+            ticket.done()
+
+    def _field(self, name: str, column: str) -> str:
+        record = self.journal.get(name)
+        value = getattr(record, column, None)
+        if not isinstance(value, str):
+            raise AssertionError(f"job {name}: the journal has no {column} in its state")
+        return value
+
+    def _count(
+        self, name: str, state: JobState, detail: str = "", task_id: str | None = None
+    ) -> None:
+        previous = self._states.get(name)
+        if previous is not None:
+            self._counts[previous] -= 1
+        self._states[name] = state
+        self._counts[state] += 1
+        if previous is not None and self._on_event is not None:
+            self._on_event(BatchEvent(name, state, detail, task_id, dict(self._counts)))
+
+    def _failed(self, name: str, code: int | None, message: str) -> JobState:
+        self.journal.failed(name, code, message)
+        self._count(name, JobState.FAILED, message)
+        return JobState.FAILED
+
+    def _uncertain(self, name: str, message: str) -> JobState:
+        self.journal.uncertain(name, message)
+        self._count(name, JobState.UNCERTAIN, message)
+        return JobState.UNCERTAIN
+
+    def _halt(self, exc: MiniMaxError) -> None:
+        if isinstance(exc, AuthenticationError):
+            self._stopped = True
+        if self.halted is None:
+            self.halted = str(exc)
+            self.halted_code = exc.code
+            logger.warning("batch: no more creates: %s", exc)
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(30.0, self.options.retry_wait * 2 ** (attempt - 1)))
+
+
+def _free_name(path: Path) -> Path:
+    candidate, number = path, 1
+    while os.path.lexists(candidate):
+        number += 1
+        candidate = path.with_name(f"{path.name}.{number}")
+    return candidate
+
+
+async def wait_and_save(
+    client: AsyncMiniMaxVideo,
+    task_id: str,
+    out: str | os.PathLike[str],
+    options: BatchOptions | None = None,
+    *,
+    on_event: Callable[[BatchEvent], None] | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> JobOutcome:
+    """Poll an existing task and save its video at `out`: what `batch` does for one job.
+
+    The caller decides whether `out` may be replaced (the CLI refuses an existing file unless
+    --force). The job lives in an in-memory journal: nothing to resume but the task id itself.
+    """
+    target = Path(out)
+    job = BatchJob(line=1, name=target.stem or "video", image="", output=target.name)
+    with Journal(":memory:") as journal:
+        journal.add([(job.name, job.line, job.spec())])
+        journal.creating(job.name)
+        journal.created(job.name, task_id)
+        runner = BatchRunner(
+            client,
+            [job],
+            target.parent,
+            journal,
+            options,
+            on_event=on_event,
+            clock=clock,
+            sleep=sleep,
+        )
+        report = await runner.run()
+    return report.jobs[0]

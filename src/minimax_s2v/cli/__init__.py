@@ -1,0 +1,1 @@
+"""The `minimax-video` command: one click group, one run context, one way to run a command."""

@@ -1,0 +1,605 @@
+"""The public clients: `MiniMaxVideo` (sync) and `AsyncMiniMaxVideo` (async).
+
+Both run the same flows from `minimax_s2v.flows.operations` and differ only in how they perform
+an effect (an API call with retries, a sleep, a streamed download). Requests go through the
+generated `minimax_s2v_client.Client`, given finite timeouts and an auth that sends the key to the
+API origin only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+import httpx
+from minimax_s2v_client import Client
+
+from minimax_s2v.client.config import (
+    BearerAuth,
+    Secret,
+    resolve_api_key,
+    resolve_base_url,
+    resolve_timeout,
+)
+from minimax_s2v.client.retry import RetryPolicy
+from minimax_s2v.errors.exceptions import MiniMaxError, transport_error
+from minimax_s2v.flows.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
+from minimax_s2v.flows.operations import OP_DOWNLOAD, Flows
+from minimax_s2v.flows.results import FileInfo, GenerationResult
+from minimax_s2v.flows.status import TaskStatus
+from minimax_s2v.flows.timing import (
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    WaitTiming,
+)
+from minimax_s2v.inputs.images import ImageSource
+from minimax_s2v.output.download import DOWNLOAD_CHUNK
+
+if TYPE_CHECKING:
+    from minimax_s2v.validation import SpecValidator
+
+T = TypeVar("T")
+
+
+def _stand_in(request: httpx.Request) -> httpx.Request | None:
+    """For a streamed create: the same request with a tiny image in the body, to validate."""
+    placeholder = request.extensions.get(PLACEHOLDER_BODY)
+    if not isinstance(placeholder, bytes):
+        return None
+    return httpx.Request(request.method, request.url, headers=request.headers, content=placeholder)
+
+
+class _RequestCheck(httpx.BaseTransport):
+    """Request validation for `validate=True`, in front of a `ValidatingTransport` that checks
+    only the answers.
+
+    `ValidatingTransport` reads a whole request body to check it; for the create that would be
+    one more full copy of a base64 image. The create carries a stand-in body (extension
+    `PLACEHOLDER_BODY`: the same JSON with a 4-character image) which is validated instead: the
+    spec's rule for the image is `type: string`, so the verdict is the same. Every other request
+    is read and validated as `ValidatingTransport` would.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, validator: SpecValidator) -> None:
+        self.inner = inner
+        self.validator = validator
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        stand_in = _stand_in(request)
+        if stand_in is not None:
+            self.validator.validate_request(stand_in)
+        elif self.validator.knows(request):
+            request.read()
+            self.validator.validate_request(request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _AsyncRequestCheck(httpx.AsyncBaseTransport):
+    """`_RequestCheck` for the async client."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, validator: SpecValidator) -> None:
+        self.inner = inner
+        self.validator = validator
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        stand_in = _stand_in(request)
+        if stand_in is not None:
+            self.validator.validate_request(stand_in)
+        elif self.validator.knows(request):
+            await request.aread()
+            self.validator.validate_request(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+_URL_KEYS = frozenset({"method", "url", "params"})
+_URL_CACHE_SIZE = 512
+
+
+class _Common:
+    """Configuration shared by both clients; its repr never shows the key."""
+
+    def __init__(
+        self,
+        api_key: str | Secret | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout | None,
+        retry: RetryPolicy | None,
+    ) -> None:
+        self._secret = resolve_api_key(api_key)
+        self._base_url = resolve_base_url(base_url)
+        self._timeout = resolve_timeout(timeout)
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._flows = Flows(self._secret)
+        self._urls: dict[tuple[Any, ...], httpx.URL] = {}
+
+    def _split(
+        self, request: Mapping[str, Any], http: httpx.Client | httpx.AsyncClient
+    ) -> tuple[str, httpx.URL, dict[str, Any]]:
+        """(method, absolute URL, other kwargs) for one of the generated builder's requests.
+
+        httpx parses and merges a URL three times per request, about 40% of a call's cost on a
+        fast transport; the layer asks the same few URLs again and again (every poll of a
+        `wait`), so each is built once by httpx itself (`build_request`) and kept.
+        """
+        params = request.get("params")
+        key = (request["method"], request["url"], tuple(params.items()) if params else ())
+        url = self._urls.get(key)
+        if url is None:
+            url = http.build_request(request["method"], request["url"], params=params).url
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[key] = url
+        rest = {k: v for k, v in request.items() if k not in _URL_KEYS}
+        return request["method"], url, rest
+
+    def _generated_client(self, transport: object | None) -> Client:
+        httpx_args: dict[str, Any] = {"auth": BearerAuth(self._secret, self._base_url)}
+        if transport is not None:
+            httpx_args["transport"] = transport
+        return Client(base_url=self._base_url, timeout=self._timeout, httpx_args=httpx_args)
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._retry
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._timeout
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r}, api_key={self._secret!r})"
+
+
+class MiniMaxVideo(_Common):
+    """Synchronous client. Use as a context manager, or call `close()`.
+
+    `api_key` defaults to MINIMAX_API_KEY; `base_url` to MINIMAX_BASE_URL, else
+    https://api.minimax.io; `timeout` (seconds or httpx.Timeout) to 10 s connect / 60 s read;
+    `retry` to `RetryPolicy()`; `validate=True` checks every request and answer against the
+    bundled spec; `transport` replaces the network (e.g. the fake's `transport()`).
+    """
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        validate: bool = False,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(api_key, base_url, timeout, retry)
+        if validate:
+            from minimax_s2v.validation import ValidatingTransport  # loads the spec: lazily
+
+            checked = ValidatingTransport(transport or httpx.HTTPTransport(), requests=False)
+            transport = _RequestCheck(checked, checked.validator)
+        self._api = self._generated_client(transport)
+        self._http = self._api.get_httpx_client()
+
+    # -- public API
+
+    def submit(
+        self,
+        image: ImageSource,
+        prompt: str | None = None,
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+        verify_image_url: bool = True,
+    ) -> str:
+        """Create a (billed) generation task; returns its task id. Inputs are checked first
+        (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
+        flow = self._flows.submit(
+            image,
+            prompt,
+            prompt_optimizer=prompt_optimizer,
+            callback_url=callback_url,
+            verify_image_url=verify_image_url,
+        )
+        return self._run(flow)
+
+    def status(self, task_id: str) -> TaskStatus:
+        """One query of the task's state (any casing upstream uses is understood)."""
+        return self._run(self._flows.status(task_id))
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> TaskStatus:
+        """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
+        flow = self._flows.wait(
+            task_id,
+            WaitTiming(timeout, poll_interval, max_poll_interval),
+            on_progress=on_progress,
+            clock=clock,
+        )
+        return self._run(flow, sleep)
+
+    def retrieve(self, file_id: str | int) -> FileInfo:
+        """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
+        return self._run(self._flows.retrieve(file_id))
+
+    def download(
+        self,
+        file_id: str | int,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
+    ) -> Path:
+        """Download the video atomically to `dest` (a file, or a folder); returns the path.
+
+        `on_progress(done, total)` after each chunk; `total` is 0 when unknown. An existing
+        file is replaced only with `overwrite=True` (InputError otherwise, before fetching).
+        """
+        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        return self._run(flow)
+
+    def generate(
+        self,
+        image: ImageSource,
+        prompt: str | None,
+        out: str | os.PathLike[str],
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_submit: Callable[[str], None] | None = None,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        on_download: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
+        verify_image_url: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> GenerationResult:
+        """From a face image and a prompt to a video file: submit, wait, download.
+
+        `out` is never replaced unless `overwrite=True` (and never if it is the input image or
+        not a regular file). A failure after the create carries the task id, the file id when
+        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`.
+        """
+        flow = self._flows.generate(
+            image,
+            prompt,
+            out,
+            prompt_optimizer=prompt_optimizer,
+            callback_url=callback_url,
+            timing=WaitTiming(timeout, poll_interval, max_poll_interval),
+            on_submit=on_submit,
+            on_progress=on_progress,
+            on_download=on_download,
+            overwrite=overwrite,
+            verify_image_url=verify_image_url,
+            clock=clock,
+        )
+        return self._run(flow, sleep)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- performing effects
+
+    def _run(self, flow: Flow[T], sleep: Callable[[float], None] = time.sleep) -> T:
+        try:
+            effect = next(flow)
+            while True:
+                try:
+                    result = self._perform(effect, sleep)
+                except BaseException as exc:  # noqa: BLE001 - also ^C: the flow cleans up, then re-raises
+                    effect = flow.throw(exc)
+                else:
+                    effect = flow.send(result)
+        except StopIteration as stop:
+            return cast(T, stop.value)
+        finally:
+            flow.close()
+
+    def _perform(self, effect: Effect, sleep: Callable[[float], None]) -> object:
+        if isinstance(effect, ApiCall):
+            return self._send(effect)
+        if isinstance(effect, Sleep):
+            sleep(effect.seconds)
+            return None
+        return self._fetch(effect)
+
+    def _send(self, call: ApiCall[T]) -> T:
+        return self._retry.call_sync(lambda: self._attempt(call), call.retry_on, call.operation)
+
+    def _attempt(self, call: ApiCall[T]) -> T:
+        try:
+            method, url, rest = self._split(call.request, self._http)
+            if call.body is None:
+                response = self._http.request(method, url, **rest)
+            else:
+                response = self._http.request(method, url, **rest, content=call.body)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, call.operation, call.task_id) from exc
+        except MiniMaxError as exc:  # from a validating transport
+            call.annotate(exc)
+            raise
+        return call.parse(response)
+
+    def _fetch(self, fetch: Fetch) -> int:
+        return self._retry.call_sync(lambda: self._fetch_once(fetch), fetch.retry_on, OP_DOWNLOAD)
+
+    def _fetch_once(self, fetch: Fetch) -> int:
+        try:
+            # auth=None: the API key never goes to the download host.
+            with self._http.stream("GET", fetch.url, auth=None, follow_redirects=True) as response:
+                fetch.sink.begin(response)
+                for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                    fetch.sink.write(chunk)
+                return fetch.sink.finish()
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, OP_DOWNLOAD) from exc
+
+
+async def _off_the_loop(blocking: Callable[[], None]) -> None:
+    """Run `blocking` (an fsync of a large file) in a thread, so other tasks keep running.
+
+    Cancelling the caller does not stop the thread: the caller then waits for it to end before
+    the CancelledError goes on, so the cleanup that follows (deleting the temporary file, closing
+    it) never races the thread. A cancel repeated during that wait is absorbed into the first.
+    """
+    work = asyncio.ensure_future(asyncio.to_thread(blocking))
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        while not work.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({work})
+        if not work.cancelled():
+            work.exception()  # retrieved: the cancel wins, the thread's error is not logged
+        raise
+
+
+class AsyncMiniMaxVideo(_Common):
+    """Asynchronous client: the same operations as `MiniMaxVideo`, awaited.
+
+    Use `async with`, or `await client.aclose()`. `sleep` is injectable (an async callable).
+    """
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        validate: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(api_key, base_url, timeout, retry)
+        if validate:
+            from minimax_s2v.validation import AsyncValidatingTransport
+
+            inner = transport or httpx.AsyncHTTPTransport()
+            checked_async = AsyncValidatingTransport(inner, requests=False)
+            transport = _AsyncRequestCheck(checked_async, checked_async.validator)
+        self._api = self._generated_client(transport)
+        self._http = self._api.get_async_httpx_client()
+
+    # -- public API
+
+    async def submit(
+        self,
+        image: ImageSource,
+        prompt: str | None = None,
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+        verify_image_url: bool = True,
+    ) -> str:
+        """Create a (billed) generation task; returns its task id. Inputs are checked first
+        (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
+        flow = self._flows.submit(
+            image,
+            prompt,
+            prompt_optimizer=prompt_optimizer,
+            callback_url=callback_url,
+            verify_image_url=verify_image_url,
+        )
+        return await self._run(flow)
+
+    async def status(self, task_id: str) -> TaskStatus:
+        """One query of the task's state (any casing upstream uses is understood)."""
+        return await self._run(self._flows.status(task_id))
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> TaskStatus:
+        """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
+        flow = self._flows.wait(
+            task_id,
+            WaitTiming(timeout, poll_interval, max_poll_interval),
+            on_progress=on_progress,
+            clock=clock,
+        )
+        return await self._run(flow, sleep)
+
+    async def retrieve(self, file_id: str | int) -> FileInfo:
+        """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
+        return await self._run(self._flows.retrieve(file_id))
+
+    async def download(
+        self,
+        file_id: str | int,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
+    ) -> Path:
+        """Download the video atomically to `dest` (a file, or a folder); returns the path.
+
+        An existing file is replaced only with `overwrite=True`.
+        """
+        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        return await self._run(flow)
+
+    async def generate(
+        self,
+        image: ImageSource,
+        prompt: str | None,
+        out: str | os.PathLike[str],
+        *,
+        prompt_optimizer: bool | None = None,
+        callback_url: str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_submit: Callable[[str], None] | None = None,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+        on_download: Callable[[int, int], None] | None = None,
+        overwrite: bool = False,
+        verify_image_url: bool = True,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> GenerationResult:
+        """From a face image and a prompt to a video file: submit, wait, download.
+
+        `out` is never replaced unless `overwrite=True` (and never if it is the input image or
+        not a regular file). A failure after the create carries the task id, the file id when
+        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`.
+        """
+        flow = self._flows.generate(
+            image,
+            prompt,
+            out,
+            prompt_optimizer=prompt_optimizer,
+            callback_url=callback_url,
+            timing=WaitTiming(timeout, poll_interval, max_poll_interval),
+            on_submit=on_submit,
+            on_progress=on_progress,
+            on_download=on_download,
+            overwrite=overwrite,
+            verify_image_url=verify_image_url,
+            clock=clock,
+        )
+        return await self._run(flow, sleep)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- performing effects
+
+    async def _run(
+        self, flow: Flow[T], sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> T:
+        try:
+            effect = next(flow)
+            while True:
+                try:
+                    result = await self._perform(effect, sleep)
+                except BaseException as exc:  # noqa: BLE001 - also cancellation: the flow cleans up
+                    effect = flow.throw(exc)
+                else:
+                    effect = flow.send(result)
+        except StopIteration as stop:
+            return cast(T, stop.value)
+        finally:
+            flow.close()
+
+    async def _perform(self, effect: Effect, sleep: Callable[[float], Awaitable[None]]) -> object:
+        if isinstance(effect, ApiCall):
+            return await self._send(effect)
+        if isinstance(effect, Sleep):
+            await sleep(effect.seconds)
+            return None
+        return await self._fetch(effect)
+
+    async def _send(self, call: ApiCall[T]) -> T:
+        return await self._retry.call_async(
+            lambda: self._attempt(call), call.retry_on, call.operation
+        )
+
+    async def _attempt(self, call: ApiCall[T]) -> T:
+        try:
+            method, url, rest = self._split(call.request, self._http)
+            if call.body is None:
+                response = await self._http.request(method, url, **rest)
+            else:
+                response = await self._http.request(
+                    method, url, **rest, content=call.body.async_chunks()
+                )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, call.operation, call.task_id) from exc
+        except MiniMaxError as exc:  # from a validating transport
+            call.annotate(exc)
+            raise
+        return call.parse(response)
+
+    async def _fetch(self, fetch: Fetch) -> int:
+        return await self._retry.call_async(
+            lambda: self._fetch_once(fetch), fetch.retry_on, OP_DOWNLOAD
+        )
+
+    async def _fetch_once(self, fetch: Fetch) -> int:
+        try:
+            async with self._http.stream(
+                "GET", fetch.url, auth=None, follow_redirects=True
+            ) as response:
+                fetch.sink.begin(response)
+                async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
+                    fetch.sink.write(chunk)
+                await _off_the_loop(fetch.sink.flush)
+                return fetch.sink.check()
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, OP_DOWNLOAD) from exc

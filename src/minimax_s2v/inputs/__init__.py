@@ -1,0 +1,1 @@
+"""Everything checked before the billed create: subject images (local, data, remote), prompts."""

@@ -1,0 +1,221 @@
+"""The download sink: one temporary file beside the target, checked, then put in place."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from minimax_s2v.errors.exceptions import (
+    DownloadURLExpiredError,
+    HTTPStatusError,
+    IncompleteDownloadError,
+    InputError,
+    OutputFileError,
+)
+from minimax_s2v.flows.endpoints import DOWNLOAD as OP_DOWNLOAD
+from minimax_s2v.output.targets import hold, place, remove_stale_parts
+
+logger = logging.getLogger("minimax_s2v")
+
+DOWNLOAD_CHUNK = 64 * 1024
+EXPIRED_URL_STATUSES = frozenset({403, 404, 410})
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+_SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
+
+
+def names_a_folder(dest: str | os.PathLike[str]) -> bool:
+    """An existing directory, or a path written with a trailing separator ("videos/")."""
+    text = os.fspath(dest)
+    return Path(text).is_dir() or text.endswith(("/", os.sep))
+
+
+def resolve_target(dest: str | os.PathLike[str], file_id: int, filename: str | None) -> Path:
+    """`dest`, or `<dest>/<file_id><suffix>` when `dest` names a folder; parents created.
+
+    Only called once the video exists (after the retrieve): a refused run creates no folder.
+    """
+    target = target_path(dest, file_id, filename)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def target_path(dest: str | os.PathLike[str], file_id: int, filename: str | None) -> Path:
+    """`dest`, or `<dest>/<file_id><suffix>` when `dest` names a folder; creates nothing."""
+    target = Path(dest)
+    if names_a_folder(dest):
+        suffix = Path(filename).suffix if filename else ""
+        target = target / f"{file_id}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else '.mp4'}"
+    return target
+
+
+def _new_temp_file(target: Path) -> tuple[Path, IO[bytes]]:
+    """An empty, new `.<name>.<random>.part` beside `target`, and a handle that holds its lock.
+
+    Stale `.part` files of the same target (from a killed run: nobody holds their lock) go
+    first. Not `tempfile.mkstemp`: its 0600 mode would survive the rename, and the video should
+    get the permissions any new file gets (the umask).
+    """
+    for stale in remove_stale_parts(target):
+        logger.info("removed %s, left by an earlier run that was stopped", stale)
+    for _ in range(100):
+        path = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+        try:
+            handle = path.open("xb")
+        except FileExistsError:
+            continue
+        hold(handle)
+        return path, handle
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
+def write_failed(exc: OSError, target: Path) -> OutputFileError:
+    """A failure of the local disk (full, read-only, no permission) while saving the video."""
+    return OutputFileError(
+        f"could not write the video to {target}: {exc.strerror or exc}",
+        operation=OP_DOWNLOAD,
+        path=str(target),
+    )
+
+
+class DownloadSink:
+    """One temporary file beside the target, rewritten by each attempt, renamed when complete.
+
+    Constant memory: chunks go straight to disk. The byte count is checked against the retrieve
+    answer and Content-Length. `discard` (always called by the flow) removes the temporary file
+    unless it was committed, so no partial file survives an error, a cancel or a ^C.
+    """
+
+    def __init__(
+        self,
+        target: Path,
+        on_progress: Callable[[int, int], None] | None = None,
+        *,
+        overwrite: bool = True,
+    ) -> None:
+        self.target = target
+        self.overwrite = overwrite
+        try:
+            self.tmp, self._lock = _new_temp_file(target)
+        except OSError as exc:
+            raise write_failed(exc, target) from None
+        self.expected: int | None = None
+        self.written = 0
+        self.total = 0
+        self._content_length: int | None = None
+        self._file: IO[bytes] | None = None
+        self._on_progress = on_progress
+        self.committed = False
+
+    def begin(self, response: httpx.Response) -> None:
+        """Check the status and start a fresh attempt (truncating any earlier one)."""
+        status = response.status_code
+        where = {"operation": OP_DOWNLOAD, "trace_id": response.headers.get("Trace-Id")}
+        if status in EXPIRED_URL_STATUSES:
+            raise DownloadURLExpiredError(
+                f"the download URL was refused with HTTP {status} (it expires after an hour)",
+                **where,
+            )
+        if not 200 <= status < 300:
+            raise HTTPStatusError(
+                f"the download answered HTTP {status}", status_code=status, **where
+            )
+        self._close()
+        try:
+            self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed in finish/discard
+        except OSError as exc:
+            raise write_failed(exc, self.target) from None
+        self.written = 0
+        length = response.headers.get("Content-Length")
+        encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+        self._content_length = int(length) if length and length.isdigit() and not encoded else None
+        self.total = self.expected or self._content_length or 0
+        self._report()
+
+    def write(self, chunk: bytes) -> None:
+        assert self._file is not None, "begin() first"
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            raise write_failed(exc, self.target) from None
+        self.written += len(chunk)
+        self._report()
+
+    def finish(self) -> int:
+        """Flush to disk and check the byte count; raises IncompleteDownloadError."""
+        self.flush()
+        return self.check()
+
+    def flush(self) -> None:
+        """Write the file's buffers to disk: the one step that blocks for long on a large file.
+
+        The async client runs it in a thread, then calls `check` on the loop.
+        """
+        assert self._file is not None, "begin() first"
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise write_failed(exc, self.target) from None
+
+    def check(self) -> int:
+        """Close the flushed file and check the byte count; raises IncompleteDownloadError."""
+        assert self._file is not None, "begin() first"
+        try:
+            self._close()
+        except OSError as exc:  # a buffered write that failed only now
+            raise write_failed(exc, self.target) from None
+        announced = self.expected if self.expected is not None else self._content_length
+        if self.written == 0 or (announced is not None and self.written != announced):
+            expected = f"{announced}" if announced is not None else "a non-empty file"
+            raise IncompleteDownloadError(
+                f"received {self.written} bytes, expected {expected}", operation=OP_DOWNLOAD
+            )
+        if self._content_length is not None and self.written != self._content_length:
+            raise IncompleteDownloadError(
+                f"received {self.written} bytes, Content-Length said {self._content_length}",
+                operation=OP_DOWNLOAD,
+            )
+        return self.written
+
+    def commit(self) -> Path:
+        """Rename into place; without `overwrite`, never over a file that appeared meanwhile."""
+        try:
+            place(self.tmp, self.target, overwrite=self.overwrite)
+        except OutputFileError:
+            raise
+        except InputError as exc:  # the target became a link, a FIFO... while downloading
+            raise OutputFileError(
+                exc.message, operation=OP_DOWNLOAD, path=str(self.target)
+            ) from None
+        except OSError as exc:
+            raise write_failed(exc, self.target) from None
+        self.committed = True
+        return self.target
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):  # closing a file that failed to write: it goes anyway
+            self._close()
+        if not self.committed:
+            with contextlib.suppress(FileNotFoundError):
+                self.tmp.unlink()
+        self._lock.close()
+
+    def _close(self) -> None:
+        if self._file is not None:
+            file, self._file = self._file, None
+            file.close()
+
+    def _report(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(self.written, self.total)

@@ -1,0 +1,224 @@
+"""After a create was sent, every outcome names the task id, the file id when known, and the
+command that picks the job up; an unknown create outcome never says "try again later"; `--json`
+gives scripts the same facts (issue 11, sections 2 and 3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from minimax_s2v import MiniMaxError
+from minimax_s2v.cli.exits import (
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_QUOTA,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+)
+from minimax_s2v.fake import Faults
+from tests.cli.test_app import make_env, png
+from tests.support.clients import MODES, Mode, call, close, new_client, new_fake, sleeper
+
+RETRIEVE_FAILS = Faults(seed=1, server_error=1.0, operations=frozenset({"retrieveFile"}))
+CREATE_GARBLED = Faults(malformed_json=1.0, operations=frozenset({"videoGeneration"}))
+
+
+def test_retrieve_failing_after_success_names_task_file_and_the_resume_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path, RETRIEVE_FAILS)
+    out = tmp_path / "clip.mp4"
+    result = env.run("generate", "--image", env.image(), "--out", str(out))
+    assert result.exit_code == EXIT_NETWORK, result.output
+    (task_id,) = env.fake.tasks
+    file_id = env.fake.tasks[task_id].file_id
+    assert f"task {task_id}" in result.stderr
+    assert f"file {file_id}" in result.stderr
+    assert f"minimax-video download {file_id} --out {out}" in result.stderr
+    assert "try again later" not in result.stderr
+
+
+def test_a_garbled_create_answer_says_a_task_may_exist_never_try_again_later(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path, CREATE_GARBLED)
+    result = env.run("generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"))
+    assert result.exit_code == EXIT_NETWORK, result.output
+    assert "may exist" in result.stderr
+    assert "minimax-video status" in result.stderr
+    assert "try again later" not in result.stderr
+    assert len(env.fake.tasks) == 1  # sent once, never resubmitted
+
+
+def test_quiet_still_names_the_task_on_failure(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path)
+    result = env.run(
+        "generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"), "-q", "--timeout", "5"
+    )
+    assert result.exit_code == EXIT_TIMEOUT
+    (task_id,) = env.fake.tasks
+    assert f"submitted task {task_id}" in result.stderr
+    assert f"minimax-video status {task_id}" in result.stderr
+
+
+def test_quiet_hides_retry_warnings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env = make_env(monkeypatch, tmp_path, Faults(rate_limit=1.0))
+    result = env.run("status", "123", "-q")
+    assert result.exit_code == EXIT_QUOTA
+    assert "retry" not in result.stderr
+    assert result.stderr.startswith("error: ")
+
+
+def test_ctrl_c_names_the_task_and_download_does_not_talk_about_a_task(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path)
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("minimax_s2v.cli.app._SEAMS.sleep", interrupt)
+    result = env.run("generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"))
+    assert result.exit_code == EXIT_INTERRUPTED
+    (task_id,) = env.fake.tasks
+    assert f"minimax-video status {task_id}" in result.stderr
+
+    def stop_download(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("minimax_s2v.MiniMaxVideo.download", stop_download)
+    result = env.run("download", "123", "--out", str(tmp_path / "d.mp4"))
+    assert result.exit_code == EXIT_INTERRUPTED
+    assert "task" not in result.stderr.split("hint:", 1)[1]
+
+
+# --- --json ---------------------------------------------------------------------------------
+
+
+def test_generate_json_gives_ids_path_and_exit_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path)
+    out = tmp_path / "clip.mp4"
+    result = env.run("generate", "--image", env.image(), "--out", str(out), "--json")
+    assert result.exit_code == EXIT_OK, result.output
+    shown = json.loads(result.stdout)
+    (task_id,) = env.fake.tasks
+    assert shown["ok"] is True
+    assert shown["exit_code"] == EXIT_OK
+    assert shown["task_id"] == task_id
+    assert shown["file_id"] == str(env.fake.tasks[task_id].file_id)
+    assert shown["path"] == str(out)
+    assert shown["bytes"] == len(env.fake.video_bytes)
+
+    downloaded = env.run(
+        "download", shown["file_id"], "--out", str(tmp_path / "again.mp4"), "--json"
+    )
+    assert downloaded.exit_code == EXIT_OK, downloaded.output
+    again = json.loads(downloaded.stdout)
+    assert (again["ok"], again["file_id"], again["path"]) == (
+        True,
+        shown["file_id"],
+        str(tmp_path / "again.mp4"),
+    )
+
+
+def test_json_errors_carry_the_ids_and_the_exit_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path, RETRIEVE_FAILS)
+    out = tmp_path / "clip.mp4"
+    result = env.run("generate", "--image", env.image(), "--out", str(out), "--json")
+    assert result.exit_code == EXIT_NETWORK
+    shown = json.loads(result.stdout)
+    (task_id,) = env.fake.tasks
+    file_id = str(env.fake.tasks[task_id].file_id)
+    assert shown["ok"] is False
+    assert shown["exit_code"] == EXIT_NETWORK
+    assert (shown["task_id"], shown["file_id"]) == (task_id, file_id)
+    assert shown["resume"] == f"minimax-video download {file_id} --out {out}"
+    assert shown["error"]["operation"] == "retrieveFile"
+
+    bad = env.run("status", "not a task id", "--json")
+    assert bad.exit_code == EXIT_USAGE
+    assert json.loads(bad.stdout)["exit_code"] == EXIT_USAGE
+    assert json.loads(bad.stdout)["task_may_exist"] is False
+
+
+def test_status_json_says_ok(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env = make_env(monkeypatch, tmp_path)
+    result = env.run("generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"))
+    assert result.exit_code == EXIT_OK
+    (task_id,) = env.fake.tasks
+    shown = json.loads(env.run("status", task_id, "--json").stdout)
+    assert (shown["ok"], shown["exit_code"], shown["task_id"]) == (True, 0, task_id)
+
+
+# --- the library ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_library_errors_after_the_create_carry_the_ids(mode: Mode, tmp_path: Path) -> None:
+    from minimax_s2v.errors.resume import resume_of
+
+    fake, clock = new_fake(RETRIEVE_FAILS)
+    client, _ = new_client(mode, fake)
+    out = tmp_path / "clip.mp4"
+    with pytest.raises(MiniMaxError) as caught:
+        await call(
+            client, "generate", png(), "waves", out, sleep=sleeper(mode, clock), clock=clock.now
+        )
+    await close(client)
+    (task_id,) = fake.tasks
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.file_id) == (task_id, str(fake.tasks[task_id].file_id))
+    assert resume.command() == f"minimax-video download {resume.file_id} --out {out}"
+    assert any(task_id in note for note in caught.value.__notes__)
+
+
+async def test_a_cancelled_async_generate_leaves_no_part_and_keeps_the_ids(tmp_path: Path) -> None:
+    import asyncio
+
+    from minimax_s2v.errors.resume import resume_of
+
+    fake, clock = new_fake()
+    running: list[asyncio.Task[object]] = []
+
+    def cancel_on_download(request: httpx.Request) -> None:
+        if request.url.path.startswith("/download/"):
+            running[0].cancel()
+
+    client, _ = new_client("async", fake, before=cancel_on_download)
+    out = tmp_path / "clip.mp4"
+    job = asyncio.ensure_future(
+        call(
+            client, "generate", png(), "waves", out, sleep=sleeper("async", clock), clock=clock.now
+        )
+    )
+    running.append(job)
+    with pytest.raises(asyncio.CancelledError) as caught:
+        await job
+    await close(client)
+    (task_id,) = fake.tasks
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.file_id) == (task_id, str(fake.tasks[task_id].file_id))
+    assert list(tmp_path.iterdir()) == []  # no .part, no video
+
+
+def test_json_says_a_task_may_exist_when_interrupted_during_the_create() -> None:
+    import json as json_module
+
+    from minimax_s2v.cli.report import RunState, json_error
+
+    state = RunState(command="generate", create_started=True)
+    answer = json_module.loads(json_error(KeyboardInterrupt(), 130, "interrupted", state))
+    assert answer["task_may_exist"] is True
+    assert answer["task_id"] is None

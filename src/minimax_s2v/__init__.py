@@ -4,13 +4,16 @@ from minimax_s2v import MiniMaxVideo
 
 with MiniMaxVideo() as client:  # key from MINIMAX_API_KEY
     result = client.generate("face.jpg", "A girl runs toward the camera", "clip.mp4")
+
+The public API is what `__all__` lists here and in the public packages (`PUBLIC_PACKAGES`);
+every other module is internal: its names may move or change in any release.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` and no `from typing import ...`: every public name of
+# this module is API, and tests/test_exported_members.py holds `__all__` to exactly those.
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any
+import typing
 
 from minimax_s2v.errors.exceptions import (
     APIError,
@@ -26,6 +29,7 @@ from minimax_s2v.errors.exceptions import (
     InvalidParametersError,
     MalformedResponseError,
     MiniMaxError,
+    OutputFileError,
     RateLimitedError,
     RequestTimeoutError,
     RequestValidationError,
@@ -39,14 +43,27 @@ from minimax_s2v.errors.exceptions import (
     UnknownAPIError,
     WaitTimeoutError,
 )
+from minimax_s2v.errors.resume import Resume, resume_of
 from minimax_s2v.flows.status import TaskState, TaskStatus
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
+    from minimax_s2v.cli.signals import terminate_as_interrupt
     from minimax_s2v.client.clients import AsyncMiniMaxVideo, MiniMaxVideo
     from minimax_s2v.client.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Secret
     from minimax_s2v.client.retry import RetryPolicy
     from minimax_s2v.flows.results import FileInfo, GenerationResult
     from minimax_s2v.inputs.images import PreparedImage, prepare_image
+
+PUBLIC_PACKAGES = (
+    "minimax_s2v",
+    "minimax_s2v.batch",
+    "minimax_s2v.callbacks",
+    "minimax_s2v.errors",
+    "minimax_s2v.fake",
+    "minimax_s2v.testing",
+    "minimax_s2v.validation",
+)
+"""The packages whose `__all__` is public API; the docs may name nothing else."""
 
 _EXTRA_HINT = "the hand-written layer needs the video extra: pip install 'minimax-s2v[video]'"
 
@@ -73,10 +90,11 @@ _LAZY = {
     "FileInfo": "flows.results",
     "GenerationResult": "flows.results",
     "RetryPolicy": "client.retry",
+    "terminate_as_interrupt": "cli.signals",
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'minimax_s2v' has no attribute {name!r}")
@@ -89,9 +107,14 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "PUBLIC_PACKAGES",
     "APIError",
     "AsyncMiniMaxVideo",
     "AuthenticationError",
@@ -109,11 +132,13 @@ __all__ = [
     "MalformedResponseError",
     "MiniMaxError",
     "MiniMaxVideo",
+    "OutputFileError",
     "PreparedImage",
     "RateLimitedError",
     "RequestTimeoutError",
     "RequestValidationError",
     "ResponseValidationError",
+    "Resume",
     "RetryPolicy",
     "Secret",
     "SensitiveInputError",
@@ -127,4 +152,6 @@ __all__ = [
     "UnknownAPIError",
     "WaitTimeoutError",
     "prepare_image",
+    "resume_of",
+    "terminate_as_interrupt",
 ]

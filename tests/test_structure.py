@@ -1,4 +1,5 @@
-"""The layout rules a newcomer relies on: no import cycles, no private names across modules.
+"""The layout rules a newcomer relies on: the layers of ARCHITECTURE.md, no import cycles, no
+private names across modules.
 
 Read from the source (every import statement, also those inside functions or under
 TYPE_CHECKING): a lazy import that closes a cycle still ties the two modules together. Imports
@@ -119,3 +120,116 @@ def test_no_private_name_is_imported_from_another_module() -> None:
     private_modules = {name for name in MODULES if name.rpartition(".")[2].startswith("_")}
     assert taken == set()
     assert private_modules - {n for n in MODULES if n.endswith("__main__")} == set()
+
+
+# The layers of src/minimax_s2v, lowest first (ARCHITECTURE.md draws them). A component is a
+# package or a module, matched by the longest prefix; a module may import its own component and
+# the components of lower layers, never a higher layer nor a sibling component of its own layer.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("minimax_s2v.errors",),
+    ("minimax_s2v.validation",),
+    ("minimax_s2v.client.config", "minimax_s2v.client.retry"),
+    (
+        "minimax_s2v.flows.endpoints",
+        "minimax_s2v.flows.ids",
+        "minimax_s2v.flows.status",
+        "minimax_s2v.flows.timing",
+        "minimax_s2v.flows.results",
+    ),
+    ("minimax_s2v.inputs", "minimax_s2v.output"),
+    ("minimax_s2v.flows",),
+    ("minimax_s2v.client",),
+    ("minimax_s2v.batch", "minimax_s2v.callbacks"),
+    ("minimax_s2v.cli",),
+    ("minimax_s2v",),
+)
+# Beside the stack: test doubles of MiniMax. They build on the layers up to the one of
+# `BESIDE_UP_TO` (spec, settings, vocabulary, input and output rules), never on the flows or the
+# clients, so that a bug in the layer cannot hide behind the same bug in its double; only
+# `BESIDE_USERS` import them.
+BESIDE = ("minimax_s2v.fake", "minimax_s2v.testing")
+BESIDE_UP_TO = "minimax_s2v.output"
+BESIDE_USERS = ("minimax_s2v.cli", "minimax_s2v")
+# The pipeline (scripts/) reads the bundled spec the way the layer does, and nothing else of it.
+SCRIPTS_MAY_IMPORT = ("minimax_s2v.errors", "minimax_s2v.validation")
+
+
+def _component(module: str) -> str:
+    candidates = [c for layer in LAYERS for c in layer] + list(BESIDE) + ["scripts"]
+    matching = [c for c in candidates if module == c or module.startswith(f"{c}.")]
+    return max(matching, key=len)
+
+
+def _layer(component: str) -> int | None:
+    return next((i for i, layer in enumerate(LAYERS) if component in layer), None)
+
+
+def _layer_problem(importer: str, imported: str) -> str | None:
+    """Why `importer` may not import `imported`, or None when the rules allow it."""
+    source, target = _component(importer), _component(imported)
+    if source == target:
+        return None
+    if source == "scripts":
+        ok = target in SCRIPTS_MAY_IMPORT
+        return None if ok else "scripts/ reads only the spec layer of src/"
+    if target == "scripts":
+        return "src/ never imports the maintainers' pipeline"
+    if target in BESIDE:
+        return None if source in BESIDE_USERS else f"only {BESIDE_USERS} use the test doubles"
+    target_layer = _layer(target)
+    assert target_layer is not None
+    if source in BESIDE:
+        highest = _layer(BESIDE_UP_TO)
+        assert highest is not None
+        return None if target_layer <= highest else "the test doubles sit beside the flows"
+    source_layer = _layer(source)
+    assert source_layer is not None
+    if target_layer < source_layer:
+        return None
+    return "a higher layer" if target_layer > source_layer else "a sibling in the same layer"
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    assert {_component(name) for name in MODULES} <= {
+        *(c for layer in LAYERS for c in layer),
+        *BESIDE,
+        "scripts",
+    }
+    assert _component("minimax_s2v.flows.operations") == "minimax_s2v.flows"
+    assert _component("minimax_s2v.flows.status") == "minimax_s2v.flows.status"
+
+
+def test_the_layer_rules_refuse_what_they_should() -> None:
+    assert _layer_problem("minimax_s2v.errors.exceptions", "minimax_s2v.client.clients")
+    assert _layer_problem("minimax_s2v.inputs.images", "minimax_s2v.output.targets")
+    assert _layer_problem("minimax_s2v.fake.state", "minimax_s2v.flows.operations")
+    assert _layer_problem("minimax_s2v.batch.runner", "minimax_s2v.fake")
+    assert _layer_problem("scripts.regen", "minimax_s2v.client.clients")
+    assert _layer_problem("minimax_s2v.cli.app", "minimax_s2v.fake") is None
+    assert _layer_problem("minimax_s2v.client.clients", "minimax_s2v.flows.operations") is None
+
+
+def test_every_import_follows_the_layers() -> None:
+    broken = {
+        f"{name} imports {target}: {problem}"
+        for name, path in MODULES.items()
+        for target, _ in _imports(name, path)
+        if (problem := _layer_problem(name, target)) is not None
+    }
+    assert broken == set(), "see ARCHITECTURE.md; a new package gets its place in LAYERS"
+
+
+def _generated_imports() -> set[str]:
+    found: set[str] = set()
+    for path in (ROOT / "generated" / "minimax_s2v_client").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_generated_client_imports_nothing_hand_written() -> None:
+    assert "httpx" in _generated_imports()
+    assert _generated_imports() & {*PACKAGES, "tests", "conformance", "benchmarks"} == set()

@@ -125,6 +125,15 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def docs(session: nox.Session) -> None:
+    """Build the docs site into site/ with warnings as errors (mkdocs build --strict)."""
+    _install(session)
+    # Material and mkdocs print a banner about their successors on every build: not a warning.
+    env = {**_bytecode_env(session), "NO_MKDOCS_2_WARNING": "1"}
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
+
+
+@nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks (not a default session): prints a table, writes bench-results/bench.json."""
     _install(session)

@@ -1,4 +1,4 @@
-"""The README's module table lists every module of src/ and scripts/, each with the first
+"""ARCHITECTURE.md's module table lists every module of src/ and scripts/, each with the first
 sentence of its own docstring (one place says what a module is for; the table repeats it)."""
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ def module_rows() -> list[str]:
     ]
 
 
-def test_the_readme_module_table_is_every_module_with_its_docstring() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_architecture_module_table_is_every_module_with_its_docstring() -> None:
+    architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
     table = "\n".join(["| module | what it is for |", "|---|---|", *module_rows()])
-    assert table in readme, "regenerate the table: python -m tests.docs.test_module_table"
+    assert table in architecture, "regenerate the table: python -m tests.docs.test_module_table"
 
 
-if __name__ == "__main__":  # prints the table to paste into the README
+if __name__ == "__main__":  # prints the table to paste into ARCHITECTURE.md
     print("\n".join(["| module | what it is for |", "|---|---|", *module_rows()]))

@@ -12,8 +12,9 @@ Faults are switched on per fake with `Faults(...)`; callbacks are delivered by
 """
 
 from minimax_s2v.fake.app import FakeMiniMax
-from minimax_s2v.fake.clock import Clock, ManualClock, MonotonicClock
+from minimax_s2v.fake.clock import Clock, ManualClock, MonotonicClock, ScaledClock
 from minimax_s2v.fake.faults import Fault, FaultKind, Faults, TaskOutcome, operation_for
+from minimax_s2v.fake.ratelimit import RateLimits
 from minimax_s2v.fake.server import running_app, running_server, serve
 from minimax_s2v.fake.state import FAKE_API_KEY, CallbackDelivery
 from minimax_s2v.fake.tasks import FakeTask
@@ -35,6 +36,8 @@ __all__ = [
     "Faults",
     "ManualClock",
     "MonotonicClock",
+    "RateLimits",
+    "ScaledClock",
     "TaskOutcome",
     "operation_for",
     "running_app",

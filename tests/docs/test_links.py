@@ -1,5 +1,6 @@
 """Relative links in the repository's own Markdown (README.md, ARCHITECTURE.md, CONTRIBUTING.md)
-point at files that exist: `mkdocs build --strict` checks the links inside docs/, not these."""
+point at files that exist (`mkdocs build --strict` checks the links inside docs/, not these), and
+every repository path the docs cite in backticks exists."""
 
 from __future__ import annotations
 
@@ -27,6 +28,27 @@ def test_relative_links_resolve() -> None:
         if not (ROOT / page).parent.joinpath(target).exists()
     }
     assert relative_links("[a](docs/x.md#y) [b](https://e.org) [c](#z)") == ["docs/x.md"]
+    assert missing == set()
+
+
+FOLDERS = ("src/", "tests/", "conformance/", "scripts/", "openapi/", "benchmarks/", "docs/")
+# Files a tool writes on first use: the sync's changelog appears with the first accepted update.
+WRITTEN_LATER = {"openapi/CHANGELOG.md"}
+CITED = re.compile(r"`((?:" + "|".join(FOLDERS) + r")[\w./-]*)`")
+
+
+def test_every_path_the_docs_cite_exists() -> None:
+    pages = [ROOT / page for page in PAGES] + sorted((ROOT / "docs").rglob("*.md"))
+    missing = {
+        f"{page.relative_to(ROOT)}: {cited}"
+        for page in pages
+        for cited in CITED.findall(page.read_text(encoding="utf-8"))
+        if not (ROOT / cited.rstrip(".")).exists() and cited not in WRITTEN_LATER
+    }
+    assert CITED.findall("`tests/x.py` `pytest tests/y` `src/minimax_s2v/`") == [
+        "tests/x.py",
+        "src/minimax_s2v/",
+    ]
     assert missing == set()
 
 

@@ -9,6 +9,7 @@ by name at run time (`importlib`, as the package's lazy attributes do) are not s
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -233,3 +234,33 @@ def _generated_imports() -> set[str]:
 def test_the_generated_client_imports_nothing_hand_written() -> None:
     assert "httpx" in _generated_imports()
     assert _generated_imports() & {*PACKAGES, "tests", "conformance", "benchmarks"} == set()
+
+
+TEST_FOLDERS = ("tests", "conformance")
+# A test is named by what it tests: an issue number, item or section says nothing a year later.
+TICKET = re.compile(r"\b(issues?|tickets?|items?|sections?)\b[ #]*\d", re.IGNORECASE)
+TICKET_FILE = re.compile(r"(^|_)(issue|ticket|item|section|i\d+)(_|\d|$)", re.IGNORECASE)
+
+
+def _test_modules() -> list[Path]:
+    return [path for folder in TEST_FOLDERS for path in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def _docstrings(path: Path) -> Iterator[str]:
+    documented = ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, documented):
+            yield ast.get_docstring(node) or ""
+
+
+def test_no_test_is_named_after_an_issue() -> None:
+    named = {
+        path.relative_to(ROOT).as_posix()
+        for path in _test_modules()
+        if TICKET_FILE.search(path.stem) or any(TICKET.search(d) for d in _docstrings(path))
+    }
+    assert TICKET.search("Issue items 2 and 3: answers")
+    assert TICKET.search("(issue 11, section 8)")
+    assert not TICKET.search("an item in the journal")
+    assert TICKET_FILE.search("test_i13_speed")
+    assert named == set()

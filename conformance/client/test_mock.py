@@ -1,4 +1,4 @@
-"""Issue item 5: `minimax_s2v.testing.mock.mock_minimax`, as a user's test suite would use it."""
+"""`minimax_s2v.testing.mock_minimax`, as a user's test suite would use it."""
 
 from __future__ import annotations
 

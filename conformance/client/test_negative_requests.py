@@ -1,4 +1,4 @@
-"""Issue item 4: requests that break the spec are refused before anything is sent.
+"""Requests that break the spec are refused before anything is sent.
 
 Schemathesis' negative mode breaks the body (including the overlay's prose limits: a prompt over
 2000 characters, two images, a type other than `character`), the query or the Authorization

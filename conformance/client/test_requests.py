@@ -1,4 +1,4 @@
-"""Issue item 1: every spec-valid input goes on the wire exactly as the spec says, sync and async.
+"""Every spec-valid input goes on the wire exactly as the spec says, sync and async.
 
 Schemathesis draws the inputs from the bundled spec (extra properties, non-ASCII keys, optional
 fields present or not); the generated client sends them through the validating transport into

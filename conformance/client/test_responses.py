@@ -1,9 +1,9 @@
-"""Issue items 2 and 3: spec-valid answers parse losslessly; answers that break it are caught.
+"""Spec-valid answers parse losslessly; answers that break the spec are caught.
 
 Valid bodies come from each operation's response schema with every documented
 `base_resp.status_code`, optional fields absent and extra fields present; the client must parse
-each and `to_dict()` must give back exactly what was served. Invalid answers (hand-picked ones
-from the issue, and Schemathesis' negative mode over the same schemas) must raise
+each and `to_dict()` must give back exactly what was served. Invalid answers (hand-picked ones,
+and Schemathesis' negative mode over the same schemas) must raise
 `ResponseValidationError` naming the operation and the JSON path, with validation switched on.
 """
 

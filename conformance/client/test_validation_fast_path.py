@@ -180,7 +180,7 @@ def assert_agree(schema: CompiledSchema, instance: Any) -> None:
 
 
 def test_every_schema_of_the_bundled_spec_has_a_fast_form() -> None:
-    """Without one, each call runs jsonschema in Python: 10-100x slower (issue 6)."""
+    """Without one, each call runs jsonschema in Python: 10-100x slower."""
     assert SCHEMAS, "no schemas found"
     assert [name for name, schema in SCHEMAS.items() if not schema.has_fast_form] == []
 

@@ -1,5 +1,5 @@
 """A flood of forged terminal callbacks costs at most one query per task per window, and a
-genuine update that arrives inside the window is redelivered, not lost (issue 11, section 8)."""
+genuine update that arrives inside the window is redelivered, not lost."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Real processes: SIGTERM/SIGHUP while downloading clean up like Ctrl-C and name the task; both
-ways of starting the fake refuse the same things with usage errors (issue 11, sections 4, 8)."""
+ways of starting the fake are one entry point (the same options, defaults and refusals, no
+traceback on Ctrl-C)."""
 
 from __future__ import annotations
 

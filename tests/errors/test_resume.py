@@ -1,6 +1,6 @@
 """After a create was sent, every outcome names the task id, the file id when known, and the
 command that picks the job up; an unknown create outcome never says "try again later"; `--json`
-gives scripts the same facts (issue 11, sections 2 and 3)."""
+gives scripts the same facts."""
 
 from __future__ import annotations
 

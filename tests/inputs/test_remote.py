@@ -1,6 +1,6 @@
 """What is refused before the billed create: remote images that MiniMax could not use, broken
 local images (as InputError, naming the file), credentials in the base URL (never echoed), and
-the smaller input messages (issue 11, sections 5, 6, 7 and 9)."""
+the smaller input messages."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A user's files are sacred: nothing is replaced unless asked, never the input image, never a
-FIFO, device or link; all checked before the billed create (issue 11, section 1)."""
+FIFO, device or link; all checked before the billed create."""
 
 from __future__ import annotations
 

@@ -104,8 +104,7 @@ class _AsyncRequestCheck(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-_URL_KEYS = frozenset({"method", "url", "params"})
-_URL_CACHE_SIZE = 512
+_METHOD_URL = frozenset({"method", "url"})
 
 
 class _Common:
@@ -123,27 +122,12 @@ class _Common:
         self._timeout = resolve_timeout(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._flows = Flows(self._secret)
-        self._urls: dict[tuple[Any, ...], httpx.URL] = {}
 
-    def _split(
-        self, request: Mapping[str, Any], http: httpx.Client | httpx.AsyncClient
-    ) -> tuple[str, httpx.URL, dict[str, Any]]:
-        """(method, absolute URL, other kwargs) for one of the generated builder's requests.
-
-        httpx parses and merges a URL three times per request, about 40% of a call's cost on a
-        fast transport; the layer asks the same few URLs again and again (every poll of a
-        `wait`), so each is built once by httpx itself (`build_request`) and kept.
-        """
-        params = request.get("params")
-        key = (request["method"], request["url"], tuple(params.items()) if params else ())
-        url = self._urls.get(key)
-        if url is None:
-            url = http.build_request(request["method"], request["url"], params=params).url
-            if len(self._urls) >= _URL_CACHE_SIZE:
-                self._urls.clear()
-            self._urls[key] = url
-        rest = {k: v for k, v in request.items() if k not in _URL_KEYS}
-        return request["method"], url, rest
+    @staticmethod
+    def _split(request: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        """(method, URL, other keyword arguments) of one of the generated builder's requests."""
+        rest = {k: v for k, v in request.items() if k not in _METHOD_URL}
+        return request["method"], request["url"], rest
 
     def _generated_client(self, transport: object | None) -> Client:
         httpx_args: dict[str, Any] = {"auth": BearerAuth(self._secret, self._base_url)}
@@ -346,7 +330,7 @@ class MiniMaxVideo(_Common):
 
     def _attempt(self, call: ApiCall[T]) -> T:
         try:
-            method, url, rest = self._split(call.request, self._http)
+            method, url, rest = self._split(call.request)
             if call.body is None:
                 response = self._http.request(method, url, **rest)
             else:
@@ -572,7 +556,7 @@ class AsyncMiniMaxVideo(_Common):
 
     async def _attempt(self, call: ApiCall[T]) -> T:
         try:
-            method, url, rest = self._split(call.request, self._http)
+            method, url, rest = self._split(call.request)
             if call.body is None:
                 response = await self._http.request(method, url, **rest)
             else:

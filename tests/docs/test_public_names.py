@@ -146,9 +146,8 @@ def _documented() -> dict[str, str]:
 def test_the_reference_documents_only_public_names() -> None:
     documented = _documented()
     assert "minimax_s2v.MiniMaxVideo" in documented
-    assert {f"{page}: {d}: {p}" for d, page in documented.items() if (p := public_problem(d))} == (
-        set()
-    )
+    problems = {f"{page}: {d}: {p}" for d, page in documented.items() if (p := public_problem(d))}
+    assert problems == set(), "the reference documents only what a public __all__ exports"
 
 
 def test_the_reference_documents_every_public_name() -> None:
@@ -166,7 +165,7 @@ def test_the_reference_documents_every_public_name() -> None:
                 d.rpartition(".")[2] == name and o is value for d, o in objects.items()
             ):
                 undocumented.add(f"{package}.{name}")
-    assert undocumented == set()
+    assert undocumented == set(), "add a `::: NAME` line for each to a page of docs/reference/"
 
 
 def test_the_rules_see_what_they_should() -> None:

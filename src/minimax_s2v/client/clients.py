@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack, cast
 
 import httpx
 from minimax_s2v_client import Client
@@ -31,6 +32,7 @@ from minimax_s2v.client.retry import RetryPolicy
 from minimax_s2v.errors.exceptions import MiniMaxError, transport_error
 from minimax_s2v.flows.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
 from minimax_s2v.flows.operations import OP_DOWNLOAD, Flows
+from minimax_s2v.flows.options import CreateOptions, RequestExtras
 from minimax_s2v.flows.results import FileInfo, GenerationResult
 from minimax_s2v.flows.status import TaskStatus
 from minimax_s2v.flows.timing import (
@@ -124,6 +126,25 @@ class _Common:
         self._retry = retry if retry is not None else RetryPolicy()
         self._flows = Flows(self._secret)
         self._urls: dict[tuple[Any, ...], httpx.URL] = {}
+        self._per_request: dict[str, Any] = {}
+        """httpx kwargs every request of this client adds (a `with_options` timeout)."""
+
+    def with_options(
+        self, *, timeout: float | httpx.Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> Self:
+        """A copy of this client with another request timeout and/or retry policy.
+
+        The copy shares the connection pool (cheap: make one per call if you like); closing
+        either closes the pool, so close the original when done.
+        """
+        clone = copy.copy(self)
+        clone._per_request = dict(self._per_request)
+        if timeout is not None:
+            clone._timeout = resolve_timeout(timeout)
+            clone._per_request["timeout"] = clone._timeout
+        if retry is not None:
+            clone._retry = retry
+        return clone
 
     def _split(
         self, request: Mapping[str, Any], http: httpx.Client | httpx.AsyncClient
@@ -143,6 +164,8 @@ class _Common:
                 self._urls.clear()
             self._urls[key] = url
         rest = {k: v for k, v in request.items() if k not in _URL_KEYS}
+        if self._per_request:
+            rest.update(self._per_request)
         return request["method"], url, rest
 
     def _generated_client(self, transport: object | None) -> Client:
@@ -202,18 +225,24 @@ class MiniMaxVideo(_Common):
         image: ImageSource,
         prompt: str | None = None,
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         verify_image_url: bool = True,
+        extra_body: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> str:
         """Create a (billed) generation task; returns its task id. Inputs are checked first
-        (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
+        (an http(s) image is fetched and checked unless `verify_image_url=False`).
+
+        `options`: the spec's optional create fields (`prompt_optimizer`, `callback_url`...).
+        `extra_body`/`extra_query`/`extra_headers`: sent as given, for a field the spec does
+        not know yet (never the API key)."""
         flow = self._flows.submit(
             image,
             prompt,
-            prompt_optimizer=prompt_optimizer,
-            callback_url=callback_url,
             verify_image_url=verify_image_url,
+            extras=RequestExtras(extra_body, extra_query, extra_headers),
+            **options,
         )
         return self._run(flow)
 
@@ -267,8 +296,6 @@ class MiniMaxVideo(_Common):
         prompt: str | None,
         out: str | os.PathLike[str],
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
@@ -279,19 +306,22 @@ class MiniMaxVideo(_Common):
         verify_image_url: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        extra_body: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> GenerationResult:
         """From a face image and a prompt to a video file: submit, wait, download.
 
         `out` is never replaced unless `overwrite=True` (and never if it is the input image or
         not a regular file). A failure after the create carries the task id, the file id when
-        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`.
+        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`. `options`
+        and `extra_*` go into the create as in `submit`.
         """
         flow = self._flows.generate(
             image,
             prompt,
             out,
-            prompt_optimizer=prompt_optimizer,
-            callback_url=callback_url,
             timing=WaitTiming(timeout, poll_interval, max_poll_interval),
             on_submit=on_submit,
             on_progress=on_progress,
@@ -299,6 +329,8 @@ class MiniMaxVideo(_Common):
             overwrite=overwrite,
             verify_image_url=verify_image_url,
             clock=clock,
+            extras=RequestExtras(extra_body, extra_query, extra_headers),
+            **options,
         )
         return self._run(flow, sleep)
 
@@ -425,18 +457,24 @@ class AsyncMiniMaxVideo(_Common):
         image: ImageSource,
         prompt: str | None = None,
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         verify_image_url: bool = True,
+        extra_body: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> str:
         """Create a (billed) generation task; returns its task id. Inputs are checked first
-        (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
+        (an http(s) image is fetched and checked unless `verify_image_url=False`).
+
+        `options`: the spec's optional create fields (`prompt_optimizer`, `callback_url`...).
+        `extra_body`/`extra_query`/`extra_headers`: sent as given, for a field the spec does
+        not know yet (never the API key)."""
         flow = self._flows.submit(
             image,
             prompt,
-            prompt_optimizer=prompt_optimizer,
-            callback_url=callback_url,
             verify_image_url=verify_image_url,
+            extras=RequestExtras(extra_body, extra_query, extra_headers),
+            **options,
         )
         return await self._run(flow)
 
@@ -489,8 +527,6 @@ class AsyncMiniMaxVideo(_Common):
         prompt: str | None,
         out: str | os.PathLike[str],
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
@@ -501,19 +537,22 @@ class AsyncMiniMaxVideo(_Common):
         verify_image_url: bool = True,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        extra_body: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> GenerationResult:
         """From a face image and a prompt to a video file: submit, wait, download.
 
         `out` is never replaced unless `overwrite=True` (and never if it is the input image or
         not a regular file). A failure after the create carries the task id, the file id when
-        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`.
+        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`. `options`
+        and `extra_*` go into the create as in `submit`.
         """
         flow = self._flows.generate(
             image,
             prompt,
             out,
-            prompt_optimizer=prompt_optimizer,
-            callback_url=callback_url,
             timing=WaitTiming(timeout, poll_interval, max_poll_interval),
             on_submit=on_submit,
             on_progress=on_progress,
@@ -521,6 +560,8 @@ class AsyncMiniMaxVideo(_Common):
             overwrite=overwrite,
             verify_image_url=verify_image_url,
             clock=clock,
+            extras=RequestExtras(extra_body, extra_query, extra_headers),
+            **options,
         )
         return await self._run(flow, sleep)
 

@@ -66,7 +66,7 @@ class VideoGenerationResp:
         if "base_resp" not in d:
             raise ResponseValidationError.missing("base_resp")
         _raw_base_resp = d.pop("base_resp")
-        if type(_raw_base_resp) is not dict and not isinstance(_raw_base_resp, Mapping):
+        if not (type(_raw_base_resp) is dict or isinstance(_raw_base_resp, Mapping)):
             raise ResponseValidationError.wrong_type(
                 "base_resp", "object", _raw_base_resp
             )

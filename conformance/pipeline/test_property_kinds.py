@@ -121,6 +121,18 @@ def test_every_kind_parses_good_values_and_names_the_path_of_a_bad_one(generated
     assert [json.loads(line) for line in rest] == [[field, path] for field, _, path in BAD]
 
 
+def test_the_generated_checks_pass_the_generated_lint(generated: Path) -> None:
+    """What `nox -s lint` runs on generated/ (pycodestyle errors and pyflakes)."""
+    ruff = Path(sys.executable).with_name("ruff")
+    done = subprocess.run(
+        [str(ruff), "check", "--isolated", "--select", "E,F", "--ignore", "E501", str(generated)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+
+
 def test_a_kind_the_template_cannot_check_fails_the_regen_naming_it(tmp_path: Path) -> None:
     spec = _spec_with(
         {"mixed": {"oneOf": [{"$ref": "#/components/schemas/BaseResp"}, {"type": "string"}]}}

@@ -172,7 +172,7 @@ class VideoGenerationReq:
         _raw_prompt_optimizer = d.pop("prompt_optimizer", UNSET)
         if (
             _raw_prompt_optimizer is not UNSET
-            and not type(_raw_prompt_optimizer) is bool
+            and type(_raw_prompt_optimizer) is not bool
         ):
             raise ResponseValidationError.wrong_type(
                 "prompt_optimizer", "boolean", _raw_prompt_optimizer

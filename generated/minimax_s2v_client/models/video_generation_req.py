@@ -231,4 +231,7 @@ VIDEO_GENERATION_REQ_OPTIONS: Mapping[str, tuple[str, str]] = {
 }
 """`VideoGenerationReqOptions` at run time: Python name -> (JSON name, how a text value is read)."""
 
-from ..models.subject_reference import SubjectReference  # noqa: E402 - at the end, once: models may refer to each other
+# The imports of other models come last, run once: models may refer to each other. (A file-wide
+# directive: a per-line noqa lands inside the parentheses once the formatter wraps a long line.)
+# ruff: noqa: E402
+from ..models.subject_reference import SubjectReference

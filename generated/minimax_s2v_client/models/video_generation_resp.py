@@ -101,4 +101,7 @@ class VideoGenerationResp:
         return key in self.additional_properties
 
 
-from ..models.base_resp import BaseResp  # noqa: E402 - at the end, once: models may refer to each other
+# The imports of other models come last, run once: models may refer to each other. (A file-wide
+# directive: a per-line noqa lands inside the parentheses once the formatter wraps a long line.)
+# ruff: noqa: E402
+from ..models.base_resp import BaseResp

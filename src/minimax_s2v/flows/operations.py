@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, Unpack, cast
+from typing import Any, TypeVar, Unpack
 
 from minimax_s2v_client.api.files import retrieve_file
 from minimax_s2v_client.api.video import query_video_generation_task, video_generation
@@ -59,7 +59,13 @@ from minimax_s2v.flows.effects import (
     run_call,
 )
 from minimax_s2v.flows.ids import file_id_for_retrieve
-from minimax_s2v.flows.options import NO_EXTRAS, CreateOptions, RequestExtras, check_options
+from minimax_s2v.flows.options import (
+    NO_EXTRAS,
+    CreateOptions,
+    RequestExtras,
+    check_options,
+    model_fields,
+)
 from minimax_s2v.flows.results import FileInfo, GenerationResult
 from minimax_s2v.flows.status import TaskState, TaskStatus
 from minimax_s2v.flows.timing import WaitTiming
@@ -174,7 +180,7 @@ class Flows:
                 )
             ],
             prompt=UNSET if checked_prompt is None else checked_prompt,
-            **cast(dict[str, Any], fields),
+            **model_fields(fields),
         )
         request = video_generation.build_request(body=body)
         extras.apply(request)

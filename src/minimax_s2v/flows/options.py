@@ -29,6 +29,7 @@ from minimax_s2v_client.models.video_generation_req import (
     VideoGenerationReq,
     VideoGenerationReqOptions,
 )
+from minimax_s2v_client.types import UNSET
 
 from minimax_s2v.errors.exceptions import InputError
 from minimax_s2v.inputs.images import check_callback_url
@@ -114,6 +115,16 @@ def check_options(options: Mapping[str, object]) -> dict[str, object]:
         if value is not None:
             checked[python] = _check_value(python, value)
     return checked
+
+
+def model_fields(checked: Mapping[str, object]) -> dict[str, Any]:
+    """Checked options as `VideoGenerationReq` keywords, every field not set given as UNSET.
+
+    Without it the generated model sends a field's spec `default` on its own (`default: false`
+    becomes `"aigc_watermark": false` in every create): only what the caller set is sent, so a
+    host that does not know a field yet never sees it.
+    """
+    return {**dict.fromkeys(_KINDS, UNSET), **checked}
 
 
 def _from_json(python: str, value: object) -> object:

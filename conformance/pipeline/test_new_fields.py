@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from scripts import paths
+from scripts.sync import main as sync_main
 
 CREATE_ANCHOR = "            Set to `false` for more precise control.\n"
 NEW_CREATE_FIELD = """        aigc_watermark:
@@ -223,7 +224,33 @@ def test_the_sync_is_compatible_and_says_where_the_field_shows_up(
 ) -> None:
     _, report = synced
     assert "COMPATIBLE" in report
-    assert "aigc_watermark" in report
+    assert (
+        "exposed: library: submit/generate(..., aigc_watermark=...) (typed); CLI: --param "
+        "aigc_watermark=VALUE; batch: JSONL key / CSV column `aigc_watermark`"
+    ) in report
+    assert report.count("exposed: generated model only: the layer's results do not carry it") == 2
+
+
+def test_a_breaking_sync_names_the_project_files_to_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Removing a create field: the report lists the project's own files that still use it."""
+    block = (paths.VENDORED_DIR / "subject-reference-to-video.yaml").read_text(encoding="utf-8")
+    start = block.index("        prompt_optimizer:\n")
+    end = block.index("        subject_reference:\n", start)
+    heading, opening, _ = PAGES["subject-reference-to-video"]
+    page = tmp_path / "subject-reference-to-video.md"
+    page.write_text(
+        f"# {heading}\n\n````yaml {opening}\n{block[:start] + block[end:]}````\n",
+        encoding="utf-8",
+    )
+    before = {p.name: p.read_bytes() for p in paths.VENDORED_DIR.iterdir()}
+    assert sync_main([str(page), "--dry-run"]) == 1  # breaking, not accepted
+    report = capsys.readouterr().out
+    assert "no longer a keyword of submit/generate, a --param or a jobs-file key" in report
+    assert "the project's own code still names `prompt_optimizer` (edit before" in report
+    assert "tests/flows/test_options.py" in report
+    assert {p.name: p.read_bytes() for p in paths.VENDORED_DIR.iterdir()} == before
 
 
 def test_a_synced_field_is_usable_everywhere_and_new_answer_fields_are_checked(

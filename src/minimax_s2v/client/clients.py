@@ -32,7 +32,7 @@ from minimax_s2v.client.retry import RetryPolicy
 from minimax_s2v.errors.exceptions import MiniMaxError, transport_error
 from minimax_s2v.flows.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
 from minimax_s2v.flows.operations import OP_DOWNLOAD, Flows
-from minimax_s2v.flows.options import CreateOptions, RequestExtras
+from minimax_s2v.flows.options import CreateOptions, request_extras
 from minimax_s2v.flows.results import FileInfo, GenerationResult
 from minimax_s2v.flows.status import TaskStatus
 from minimax_s2v.flows.timing import (
@@ -241,7 +241,7 @@ class MiniMaxVideo(_Common):
             image,
             prompt,
             verify_image_url=verify_image_url,
-            extras=RequestExtras(extra_body, extra_query, extra_headers),
+            extras=request_extras(extra_body, extra_query, extra_headers),
             **options,
         )
         return self._run(flow)
@@ -329,7 +329,7 @@ class MiniMaxVideo(_Common):
             overwrite=overwrite,
             verify_image_url=verify_image_url,
             clock=clock,
-            extras=RequestExtras(extra_body, extra_query, extra_headers),
+            extras=request_extras(extra_body, extra_query, extra_headers),
             **options,
         )
         return self._run(flow, sleep)
@@ -473,7 +473,7 @@ class AsyncMiniMaxVideo(_Common):
             image,
             prompt,
             verify_image_url=verify_image_url,
-            extras=RequestExtras(extra_body, extra_query, extra_headers),
+            extras=request_extras(extra_body, extra_query, extra_headers),
             **options,
         )
         return await self._run(flow)
@@ -560,7 +560,7 @@ class AsyncMiniMaxVideo(_Common):
             overwrite=overwrite,
             verify_image_url=verify_image_url,
             clock=clock,
-            extras=RequestExtras(extra_body, extra_query, extra_headers),
+            extras=request_extras(extra_body, extra_query, extra_headers),
             **options,
         )
         return await self._run(flow, sleep)

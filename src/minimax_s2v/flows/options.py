@@ -46,6 +46,8 @@ _KINDS: Mapping[str, str] = {
     python: kind for python, (_, kind) in VIDEO_GENERATION_REQ_OPTIONS.items()
 }
 
+_NOT_SET: Mapping[str, object] = dict.fromkeys(_KINDS, UNSET)
+
 # A rule the layer adds to a field the spec defines loosely; applied only while the field exists.
 _FIELD_RULES: Mapping[str, Callable[[object], object]] = {"callback_url": check_callback_url}
 
@@ -124,7 +126,7 @@ def model_fields(checked: Mapping[str, object]) -> dict[str, Any]:
     becomes `"aigc_watermark": false` in every create): only what the caller set is sent, so a
     host that does not know a field yet never sees it.
     """
-    return {**dict.fromkeys(_KINDS, UNSET), **checked}
+    return {**_NOT_SET, **checked}
 
 
 def _from_json(python: str, value: object) -> object:
@@ -203,10 +205,11 @@ class RequestExtras:
     headers: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
-        try:
-            json.dumps(self.body, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"extra_body must hold JSON values only: {exc}") from None
+        if self.body is not None:
+            try:
+                json.dumps(self.body, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"extra_body must hold JSON values only: {exc}") from None
         for header in self.headers or {}:
             if header.lower() in _KEY_HEADERS:
                 raise InputError(
@@ -224,3 +227,14 @@ class RequestExtras:
 
 
 NO_EXTRAS = RequestExtras()
+
+
+def request_extras(
+    body: Mapping[str, object] | None,
+    query: Mapping[str, object] | None,
+    headers: Mapping[str, str] | None,
+) -> RequestExtras:
+    """The extras of one call (`NO_EXTRAS`, shared, when there are none)."""
+    if body is None and query is None and headers is None:
+        return NO_EXTRAS
+    return RequestExtras(body, query, headers)

@@ -10,6 +10,7 @@ import pytest
 
 from minimax_s2v import RetryPolicy
 from minimax_s2v.errors.exceptions import InputError
+from minimax_s2v.fake import FAKE_API_KEY
 from minimax_s2v.flows.options import (
     PYTHON_NAMES,
     RequestExtras,
@@ -136,3 +137,20 @@ def test_text_values_are_read_by_the_field_type(mode: Mode) -> None:
     assert set(PYTHON_NAMES) >= {"prompt_optimizer", "callback_url"}
     assert check_options({"prompt_optimizer": None}) == {}  # None: not set
     assert RequestExtras().headers is None
+
+
+async def test_reads_take_extra_query_and_headers_too(mode: Mode) -> None:
+    fake, _ = new_fake()
+    client, spy = new_client(mode, fake)
+    task_id = await call(client, "submit", image_bytes(), "a prompt")
+    extras = {"extra_query": {"lang": "en"}, "extra_headers": {"X-Extra": "1"}}
+    await call(client, "status", task_id, **extras)
+    with pytest.raises(InputError, match="cannot set Authorization"):
+        await call(client, "status", task_id, extra_headers={"Authorization": "x"})
+    await close(client)
+    query = spy.requests[-1]
+    assert query.url.path == "/v1/query/video_generation"
+    assert query.url.params["lang"] == "en"
+    assert query.url.params["task_id"] == task_id
+    assert query.headers["X-Extra"] == "1"
+    assert query.headers["Authorization"] == f"Bearer {FAKE_API_KEY}"

@@ -246,9 +246,17 @@ class MiniMaxVideo(_Common):
         )
         return self._run(flow)
 
-    def status(self, task_id: str) -> TaskStatus:
+    def status(
+        self,
+        task_id: str,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> TaskStatus:
         """One query of the task's state (any casing upstream uses is understood)."""
-        return self._run(self._flows.status(task_id))
+        return self._run(
+            self._flows.status(task_id, request_extras(None, extra_query, extra_headers))
+        )
 
     def wait(
         self,
@@ -260,6 +268,8 @@ class MiniMaxVideo(_Common):
         on_progress: Callable[[TaskStatus], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> TaskStatus:
         """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
         flow = self._flows.wait(
@@ -267,12 +277,21 @@ class MiniMaxVideo(_Common):
             WaitTiming(timeout, poll_interval, max_poll_interval),
             on_progress=on_progress,
             clock=clock,
+            extras=request_extras(None, extra_query, extra_headers),
         )
         return self._run(flow, sleep)
 
-    def retrieve(self, file_id: str | int) -> FileInfo:
+    def retrieve(
+        self,
+        file_id: str | int,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> FileInfo:
         """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
-        return self._run(self._flows.retrieve(file_id))
+        return self._run(
+            self._flows.retrieve(file_id, request_extras(None, extra_query, extra_headers))
+        )
 
     def download(
         self,
@@ -281,13 +300,21 @@ class MiniMaxVideo(_Common):
         *,
         on_progress: Callable[[int, int], None] | None = None,
         overwrite: bool = False,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
         `on_progress(done, total)` after each chunk; `total` is 0 when unknown. An existing
         file is replaced only with `overwrite=True` (InputError otherwise, before fetching).
         """
-        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        flow = self._flows.download(
+            file_id,
+            dest,
+            on_progress=on_progress,
+            overwrite=overwrite,
+            extras=request_extras(None, extra_query, extra_headers),  # for the retrieve calls
+        )
         return self._run(flow)
 
     def generate(
@@ -478,9 +505,17 @@ class AsyncMiniMaxVideo(_Common):
         )
         return await self._run(flow)
 
-    async def status(self, task_id: str) -> TaskStatus:
+    async def status(
+        self,
+        task_id: str,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> TaskStatus:
         """One query of the task's state (any casing upstream uses is understood)."""
-        return await self._run(self._flows.status(task_id))
+        return await self._run(
+            self._flows.status(task_id, request_extras(None, extra_query, extra_headers))
+        )
 
     async def wait(
         self,
@@ -492,6 +527,8 @@ class AsyncMiniMaxVideo(_Common):
         on_progress: Callable[[TaskStatus], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> TaskStatus:
         """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
         flow = self._flows.wait(
@@ -499,12 +536,21 @@ class AsyncMiniMaxVideo(_Common):
             WaitTiming(timeout, poll_interval, max_poll_interval),
             on_progress=on_progress,
             clock=clock,
+            extras=request_extras(None, extra_query, extra_headers),
         )
         return await self._run(flow, sleep)
 
-    async def retrieve(self, file_id: str | int) -> FileInfo:
+    async def retrieve(
+        self,
+        file_id: str | int,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> FileInfo:
         """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
-        return await self._run(self._flows.retrieve(file_id))
+        return await self._run(
+            self._flows.retrieve(file_id, request_extras(None, extra_query, extra_headers))
+        )
 
     async def download(
         self,
@@ -513,12 +559,20 @@ class AsyncMiniMaxVideo(_Common):
         *,
         on_progress: Callable[[int, int], None] | None = None,
         overwrite: bool = False,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
         An existing file is replaced only with `overwrite=True`.
         """
-        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        flow = self._flows.download(
+            file_id,
+            dest,
+            on_progress=on_progress,
+            overwrite=overwrite,
+            extras=request_extras(None, extra_query, extra_headers),  # for the retrieve calls
+        )
         return await self._run(flow)
 
     async def generate(

@@ -193,21 +193,27 @@ class Flows:
             body=content,
         )
 
-    def query_call(self, task_id: str) -> ApiCall[TaskStatus]:
+    def query_call(self, task_id: str, extras: RequestExtras = NO_EXTRAS) -> ApiCall[TaskStatus]:
         task_id = _check_task_id(task_id)
+        request = query_video_generation_task.build_request(task_id=task_id)
+        extras.apply(request)
         return ApiCall(
             operation=OP_QUERY,
-            request=query_video_generation_task.build_request(task_id=task_id),
+            request=request,
             parse=lambda response: parse_query(response, task_id),
             retry_on=retry_read,
             task_id=task_id,
         )
 
-    def retrieve_call(self, file_id: str | int) -> ApiCall[FileInfo]:
+    def retrieve_call(
+        self, file_id: str | int, extras: RequestExtras = NO_EXTRAS
+    ) -> ApiCall[FileInfo]:
         number = file_id_for_retrieve(file_id)
+        request = retrieve_file.build_request(file_id=number)
+        extras.apply(request)
         return ApiCall(
             operation=OP_RETRIEVE,
-            request=retrieve_file.build_request(file_id=number),
+            request=request,
             parse=lambda response: parse_retrieve(response, number),
             retry_on=retry_read,
         )
@@ -252,11 +258,11 @@ class Flows:
             ) from None
         sink.verify()
 
-    def status(self, task_id: str) -> Flow[TaskStatus]:
-        return run_call(self.query_call(task_id))
+    def status(self, task_id: str, extras: RequestExtras = NO_EXTRAS) -> Flow[TaskStatus]:
+        return run_call(self.query_call(task_id, extras))
 
-    def retrieve(self, file_id: str | int) -> Flow[FileInfo]:
-        return run_call(self.retrieve_call(file_id))
+    def retrieve(self, file_id: str | int, extras: RequestExtras = NO_EXTRAS) -> Flow[FileInfo]:
+        return run_call(self.retrieve_call(file_id, extras))
 
     def wait(
         self,
@@ -265,6 +271,7 @@ class Flows:
         *,
         on_progress: Callable[[TaskStatus], None] | None = None,
         clock: Callable[[], float],
+        extras: RequestExtras = NO_EXTRAS,
     ) -> Flow[TaskStatus]:
         """Poll until Success (returned) or Fail (TaskFailedError), at most `timing.timeout` s.
 
@@ -280,7 +287,7 @@ class Flows:
         lost a job in about half the runs; when only the first poll raised, about 1 run in 30).
         A non-retryable error (a rejected key, invalid parameters...) is raised at once.
         """
-        call = self.query_call(task_id)
+        call = self.query_call(task_id, extras)
         timeout, pauses = timing.timeout, timing.pauses()
         deadline = clock() + timeout
         while True:
@@ -333,6 +340,7 @@ class Flows:
         on_progress: Callable[[int, int], None] | None = None,
         overwrite: bool = False,
         protect: Sequence[Path] = (),
+        extras: RequestExtras = NO_EXTRAS,
     ) -> Flow[Path]:
         """Retrieve, stream to a temp file, check, rename; re-retrieve once on an expired URL.
 
@@ -343,7 +351,7 @@ class Flows:
             check_folder(Path(dest))
         else:
             check_target(dest, overwrite=overwrite, protect=protect)
-        info = yield from self.retrieve(file_id)
+        info = yield from self.retrieve(file_id, extras)
         target = target_path(dest, info.file_id, info.filename)
         check_target(target, overwrite=overwrite, protect=protect)
         try:
@@ -372,7 +380,7 @@ class Flows:
                     logger.info(
                         "download URL of file %s expired: retrieving a new one", info.file_id
                     )
-                    info = yield from self.retrieve(info.file_id)
+                    info = yield from self.retrieve(info.file_id, extras)
                     continue
                 last = failures[-1]
                 raise DownloadError(

@@ -46,8 +46,8 @@ def parse_create(response: httpx.Response) -> str:
     except ResponseValidationError as exc:
         # The request was accepted (code 0): a task may exist. Say so; never resubmit.
         exc.add_note(
-            "code 0 but no usable task_id: a task may have been created; check the MiniMax "
-            "console before submitting again"
+            "the create's answer names no usable task_id: a task may have been created; check "
+            "the MiniMax console before submitting again"
         )
         raise
     return task_id

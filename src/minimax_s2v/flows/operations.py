@@ -182,7 +182,13 @@ class Flows:
             prompt=UNSET if checked_prompt is None else checked_prompt,
             **model_fields(fields),
         )
-        request = video_generation.build_request(body=body)
+        try:
+            request = video_generation.build_request(body=body)
+        except (AttributeError, TypeError) as exc:  # an array/object field given as plain JSON
+            raise InputError(
+                f"a create field of a structured type needs the generated model's types ({exc}); "
+                "or send it as extra_body"
+            ) from None
         extras.apply(request)
         content = _stream_image(request, prepared) if streamed else None
         return ApiCall(

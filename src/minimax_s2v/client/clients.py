@@ -132,7 +132,8 @@ class _Common:
     def with_options(
         self, *, timeout: float | httpx.Timeout | None = None, retry: RetryPolicy | None = None
     ) -> Self:
-        """A copy of this client with another request timeout and/or retry policy.
+        """A copy of this client with another request timeout (API calls and downloads) and/or
+        retry policy.
 
         The copy shares the connection pool (cheap: make one per call if you like); closing
         either closes the pool, so close the original when done.
@@ -423,7 +424,9 @@ class MiniMaxVideo(_Common):
     def _fetch_once(self, fetch: Fetch) -> int:
         try:
             # auth=None: the API key never goes to the download host.
-            with self._http.stream("GET", fetch.url, auth=None, follow_redirects=True) as response:
+            with self._http.stream(
+                "GET", fetch.url, auth=None, follow_redirects=True, **self._per_request
+            ) as response:
                 fetch.sink.begin(response)
                 for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
                     fetch.sink.write(chunk)
@@ -689,7 +692,7 @@ class AsyncMiniMaxVideo(_Common):
     async def _fetch_once(self, fetch: Fetch) -> int:
         try:
             async with self._http.stream(
-                "GET", fetch.url, auth=None, follow_redirects=True
+                "GET", fetch.url, auth=None, follow_redirects=True, **self._per_request
             ) as response:
                 fetch.sink.begin(response)
                 async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):

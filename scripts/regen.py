@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,11 @@ _PINNED_TOOLS = ("openapi-python-client", "ruff")
 
 class RegenError(RuntimeError):
     pass
+
+
+# model.py.jinja stops on a property kind it has no JSON check for, through a TemplateNotFound
+# whose "name" is the message (Jinja has no raise): the property, its kind, what to extend.
+_REFUSED_KIND = re.compile(r"TemplateNotFound: (model\.py\.jinja cannot check .*?\.jinja)", re.S)
 
 
 def _pinned_versions() -> dict[str, str]:
@@ -83,6 +89,9 @@ def generate(spec: dict[str, object], out_root: Path) -> None:
         command, cwd=out_root, env=_tool_env(), capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
+        refused = _REFUSED_KIND.search(done.stdout + done.stderr)
+        if refused:  # the model template's own refusal: say just that, not the traceback
+            raise RegenError(" ".join(refused[1].split()))
         raise RegenError(f"openapi-python-client failed:\n{done.stdout}\n{done.stderr}")
     shutil.rmtree(package / ".ruff_cache", ignore_errors=True)
     (package / paths.PACKAGED_SPEC_NAME).write_text(dump_json(spec), encoding="utf-8")

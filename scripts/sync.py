@@ -48,6 +48,7 @@ from scripts.specdiff import (
     render_markdown,
     render_text,
 )
+from scripts.specdiff.exposure import describe
 from scripts.yamlio import load_yaml, write_if_changed
 
 DOCS_BASE = "https://platform.minimax.io/docs/api-reference/"
@@ -176,7 +177,11 @@ def review(
     old_bundled = _parse(bundled_path) if bundled_path.exists() else {}
     page_of = {entry.operation: entry.name for entry in new_entries.values()}
     changes = [
-        dataclasses.replace(change, page=page_of.get(change.operation))
+        dataclasses.replace(
+            change,
+            page=page_of.get(change.operation),
+            exposure=describe(change, old_bundled or {}, bundled, paths.ROOT),
+        )
         for change in diff_specs(old_bundled or {}, bundled)
     ]
     pages = [

@@ -326,7 +326,7 @@ def test_a_spec_without_fast_forms_still_validates() -> None:
     request = httpx.Request("POST", f"{BASE}/v1/video_generation")
     good = {"task_id": "1", "base_resp": {"status_code": 0, "details": [{"status_code": 1}]}}
     validator.validate_response(request, httpx.Response(200, json=good))
-    bad = {"base_resp": {"status_code": 0, "details": [{"status_code": "1"}]}}
+    bad = {"task_id": "1", "base_resp": {"status_code": 0, "details": [{"status_code": "1"}]}}
     with pytest.raises(ResponseValidationError) as caught:
         validator.validate_response(request, httpx.Response(200, json=bad))
     assert caught.value.json_path == "$.base_resp.details[0].status_code"

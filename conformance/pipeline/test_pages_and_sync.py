@@ -34,7 +34,14 @@ def test_vendored_blocks_equal_the_published_pages() -> None:
         page = PAGES / f"{entry.name}.md"
         block = extract_block(page.read_text(encoding="utf-8"), origin=str(page))
         vendored = (paths.VENDORED_DIR / entry.vendored).read_bytes()
-        assert vendored == block.text.encode("utf-8"), entry.name
+        # After syncing a page from elsewhere (a URL, a local edit) the published copy beside the
+        # project is the stale side: say so instead of a bare `b'a' != b's'`.
+        assert vendored == block.text.encode("utf-8"), (
+            f"openapi/upstream/{entry.vendored} differs from the published page {page}. If you "
+            f"synced a newer page, update the published copy: `cp <the page you synced> {page}` "
+            f"(or point MINIMAX_UPSTREAM_PAGES at the folder holding it; `nox -s sync` does this "
+            f"for the pages it reads); if you did not, re-run `nox -s sync -- {page}`"
+        )
         assert hashlib.sha256(vendored).hexdigest() == entry.sha256 == block.sha256
         assert entry.operation == block.operation
         assert entry.source == block.source

@@ -38,10 +38,10 @@ __all__ = [
     "TransportError",
     "UndocumentedStatusError",
     "UnknownAPIError",
+    "check_answer",
     "error_code",
     "error_for_code",
     "json_integer",
-    "check_answer",
     "transport_error",
     "with_context",
 ]

@@ -40,12 +40,14 @@ class Change:
     """The shared component the change sits in (`FileObject`), when reached through a $ref."""
     page: str | None = None
     """The vendored docs page the operation comes from (filled in by the sync)."""
+    exposure: str | None = None
+    """What the layer, the CLI and batch make of it (filled in by the sync: specdiff.exposure)."""
 
     def sort_key(self) -> tuple[int, str, str, str, str]:
         return (self.severity.rank, self.operation, self.where, self.rule, self.message)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "rule": self.rule,
             "severity": self.severity.value,
             "operation": self.operation,
@@ -56,6 +58,9 @@ class Change:
             "component": self.component,
             "page": self.page,
         }
+        if self.exposure is not None:  # only a sync knows it
+            data["exposure"] = self.exposure
+        return data
 
 
 class FindingKind(enum.StrEnum):

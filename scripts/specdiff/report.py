@@ -87,6 +87,8 @@ def render_text(report: DiffReport) -> str:
                 lines.append(f"    {_MARKS[severity]} {_describe(change)}  [{change.rule}]")
                 if severity is not Severity.INFORMATIONAL:
                     lines.append(f"        {RULES[change.rule].why}")
+                    if change.exposure:
+                        lines.append(f"        exposed: {change.exposure}")
     if report.findings:
         lines += ["", "Overlay (openapi/overlay.yaml)"]
         for finding in report.findings:
@@ -121,7 +123,9 @@ def render_markdown(report: DiffReport) -> str:
             via = f" (in `{change.component}`)" if change.component else ""
             lines.append(
                 f"| {_cell(change.operation or 'document')} | {_cell(change.where)}{via} | "
-                f"{_cell(change.message)} | `{change.rule}` | {_cell(RULES[change.rule].why)} |"
+                f"{_cell(change.message)} | `{change.rule}` | {_cell(RULES[change.rule].why)}"
+                + (f"<br>exposed: {_cell(change.exposure)}" if change.exposure else "")
+                + " |"
             )
         lines.append("")
     if report.findings:
@@ -166,8 +170,10 @@ def render_changelog_entry(
             continue
         lines.append(f"{_TITLES[severity]}:")
         for change in changes:
+            exposed = f"; exposed: {change.exposure}" if change.exposure else ""
             lines.append(
                 f"- `{change.operation or 'document'}` {_describe(change)} (`{change.rule}`)"
+                + exposed
             )
         lines.append("")
     if report.findings:

@@ -111,9 +111,18 @@ async def test_each_code_becomes_its_exception_with_context(
     [
         (b"<html>oops</html>", MalformedResponseError, "not JSON"),
         (b"[1, 2]", MalformedResponseError, "not an object"),
-        (b"{}", ResponseValidationError, "base_resp is required"),
-        (b'{"base_resp": {"status_code": "0"}}', ResponseValidationError, "status_code"),
-        (b'{"base_resp": {"status_code": true}}', ResponseValidationError, "status_code"),
+        # The create's task_id is required too (overlay): present here, so base_resp is named.
+        (b'{"task_id": "1"}', ResponseValidationError, "base_resp is required"),
+        (
+            b'{"task_id": "1", "base_resp": {"status_code": "0"}}',
+            ResponseValidationError,
+            "status_code",
+        ),
+        (
+            b'{"task_id": "1", "base_resp": {"status_code": true}}',
+            ResponseValidationError,
+            "status_code",
+        ),
         (b'{"base_resp": {"status_code": 0}}', ResponseValidationError, "may have been created"),
         (b'{"task_id": 7, "base_resp": {"status_code": 0}}', ResponseValidationError, "task_id"),
     ],

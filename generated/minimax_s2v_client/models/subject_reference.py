@@ -66,6 +66,11 @@ class SubjectReference:
         _raw_image = d.pop("image")
         if not isinstance(_raw_image, list):
             raise ResponseValidationError.wrong_type("image", "array", _raw_image)
+        for _index, _item in enumerate(_raw_image):
+            if not isinstance(_item, str):
+                raise ResponseValidationError.wrong_type(
+                    f"image[{_index}]", "string", _item
+                )
         try:
             image = cast(list[str], _raw_image)
 

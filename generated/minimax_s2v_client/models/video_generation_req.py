@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    TypedDict,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -209,4 +214,24 @@ class VideoGenerationReq:
         return key in self.additional_properties
 
 
-from ..models.subject_reference import SubjectReference  # noqa: E402 - at the end, once: models may refer to each other
+class VideoGenerationReqOptions(TypedDict, total=False):
+    """The optional fields of `VideoGenerationReq` a caller sets by keyword, by Python name.
+
+    Rendered from the spec (`x-minimax-options`; without prompt, which the
+    caller passes otherwise): a field a sync adds is a keyword here at once.
+    """
+
+    prompt_optimizer: bool
+    callback_url: str
+
+
+VIDEO_GENERATION_REQ_OPTIONS: Mapping[str, tuple[str, str]] = {
+    "prompt_optimizer": ("prompt_optimizer", "boolean"),
+    "callback_url": ("callback_url", "string"),
+}
+"""`VideoGenerationReqOptions` at run time: Python name -> (JSON name, how a text value is read)."""
+
+# The imports of other models come last, run once: models may refer to each other. (A file-wide
+# directive: a per-line noqa lands inside the parentheses once the formatter wraps a long line.)
+# ruff: noqa: E402
+from ..models.subject_reference import SubjectReference

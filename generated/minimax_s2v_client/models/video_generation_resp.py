@@ -7,7 +7,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ResponseValidationError
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.base_resp import BaseResp
@@ -23,28 +22,27 @@ class VideoGenerationResp:
         {'task_id': '106916112212032', 'base_resp': {'status_code': 0, 'status_msg': 'success'}}
 
     Attributes:
+        task_id (str): The video generation task ID, used for querying status.
         base_resp (BaseResp):
-        task_id (str | Unset): The video generation task ID, used for querying status.
     """
 
+    task_id: str
     base_resp: BaseResp
-    task_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        base_resp = self.base_resp.to_dict()
-
         task_id = self.task_id
+
+        base_resp = self.base_resp.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "task_id": task_id,
                 "base_resp": base_resp,
             }
         )
-        if task_id is not UNSET:
-            field_dict["task_id"] = task_id
 
         return field_dict
 
@@ -58,10 +56,17 @@ class VideoGenerationResp:
                 expected="object",
             )
         d = dict(src_dict)
+        if "task_id" not in d:
+            raise ResponseValidationError.missing("task_id")
+        _raw_task_id = d.pop("task_id")
+        if not isinstance(_raw_task_id, str):
+            raise ResponseValidationError.wrong_type("task_id", "string", _raw_task_id)
+        task_id = _raw_task_id
+
         if "base_resp" not in d:
             raise ResponseValidationError.missing("base_resp")
         _raw_base_resp = d.pop("base_resp")
-        if type(_raw_base_resp) is not dict and not isinstance(_raw_base_resp, Mapping):
+        if not (type(_raw_base_resp) is dict or isinstance(_raw_base_resp, Mapping)):
             raise ResponseValidationError.wrong_type(
                 "base_resp", "object", _raw_base_resp
             )
@@ -71,14 +76,9 @@ class VideoGenerationResp:
         except ResponseValidationError as error:
             raise error.nested("base_resp") from None
 
-        _raw_task_id = d.pop("task_id", UNSET)
-        if _raw_task_id is not UNSET and not isinstance(_raw_task_id, str):
-            raise ResponseValidationError.wrong_type("task_id", "string", _raw_task_id)
-        task_id = _raw_task_id
-
         video_generation_resp = cls(
-            base_resp=base_resp,
             task_id=task_id,
+            base_resp=base_resp,
         )
 
         video_generation_resp.additional_properties = d
@@ -101,4 +101,7 @@ class VideoGenerationResp:
         return key in self.additional_properties
 
 
-from ..models.base_resp import BaseResp  # noqa: E402 - at the end, once: models may refer to each other
+# The imports of other models come last, run once: models may refer to each other. (A file-wide
+# directive: a per-line noqa lands inside the parentheses once the formatter wraps a long line.)
+# ruff: noqa: E402
+from ..models.base_resp import BaseResp

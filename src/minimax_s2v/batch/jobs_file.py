@@ -1,8 +1,10 @@
 """Reading a batch's input: JSONL or CSV, every line checked before anything is sent.
 
 One job per JSONL line (an object) or CSV row, with the columns `image`, `prompt` and the
-optional `name`, `prompt_optimizer`, `callback_url`. A relative image path is read relative to
-the jobs file. Each line is checked with the same rules `generate` applies (images.py): a bad
+optional `name`, plus any optional create field of the spec by its name (`prompt_optimizer`,
+`callback_url`... : `flows.options`, so a field a sync adds is a column at once; a CSV cell is
+read by the field's type, a JSONL value is taken as JSON). A relative image path is read
+relative to the jobs file. Each line is checked with the same rules `generate` applies: a bad
 line is reported with its line number, and the whole batch is refused unless the caller asks to
 skip bad lines, so a typo on line 412 never costs 411 billed creates first.
 """
@@ -14,24 +16,23 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from minimax_s2v.errors.exceptions import InputError
-from minimax_s2v.inputs.images import (
-    check_callback_url,
-    check_prompt,
-    check_prompt_optimizer,
-    prepare_image,
-)
+from minimax_s2v.flows.options import PYTHON_NAMES, json_names, options_by_json_name
+from minimax_s2v.inputs.images import check_prompt, prepare_image
 
-COLUMNS = ("image", "prompt", "name", "prompt_optimizer", "callback_url")
+JOB_COLUMNS = ("image", "prompt", "name")
+COLUMNS = (*JOB_COLUMNS, *sorted(PYTHON_NAMES))
+"""Every key a line may have: the job's own, then the spec's optional create fields."""
+# Journals written before the create fields came from the spec always had these two keys: a
+# job's `spec()` keeps them, so an upgrade does not make every journalled job look changed.
+_LEGACY_SPEC_KEYS = ("prompt_optimizer", "callback_url")
 VIDEO_SUFFIX = ".mp4"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,99}")
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 
 
@@ -44,8 +45,8 @@ class BatchJob:
     image: str
     """A path (absolute, resolved against the jobs file) or a URL, as it is sent."""
     prompt: str | None = None
-    prompt_optimizer: bool | None = None
-    callback_url: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """The checked create fields, by Python keyword: `submit(image, prompt, **options)`."""
     image_as_written: str | None = None
     """The image as the jobs file has it (a relative path stays relative): what `spec` records,
     so moving the whole folder does not make every job look changed."""
@@ -60,15 +61,13 @@ class BatchJob:
 
     def spec(self) -> str:
         """The inputs as canonical JSON: the journal notices when a line changed under a name."""
+        fields: dict[str, object] = dict.fromkeys(_LEGACY_SPEC_KEYS)
+        fields.update(json_names(self.options))
         return json.dumps(
-            {
-                "image": self.image_as_written or self.image,
-                "prompt": self.prompt,
-                "prompt_optimizer": self.prompt_optimizer,
-                "callback_url": self.callback_url,
-            },
+            {"image": self.image_as_written or self.image, "prompt": self.prompt, **fields},
             sort_keys=True,
             ensure_ascii=False,
+            default=str,  # a date-time or UUID field: its text
         )
 
 
@@ -100,7 +99,8 @@ def read_jobs(path: str | os.PathLike[str]) -> tuple[list[BatchJob], list[LinePr
         raise InputError(f"cannot read jobs file {source}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"jobs file {source} is not UTF-8 text: {exc}") from None
-    rows = _csv_rows(text) if source.suffix.lower() == ".csv" else _jsonl_rows(text)
+    is_csv = source.suffix.lower() == ".csv"
+    rows = _csv_rows(text) if is_csv else _jsonl_rows(text)
     jobs: list[BatchJob] = []
     problems: list[LineProblem] = []
     names: dict[str, int] = {}
@@ -109,7 +109,7 @@ def read_jobs(path: str | os.PathLike[str]) -> tuple[list[BatchJob], list[LinePr
             problems.append(LineProblem(line, row))
             continue
         try:
-            job = _check(line, row, source.parent)
+            job = _check(line, row, source.parent, text=is_csv)
         except InputError as exc:
             problems.append(LineProblem(line, exc.message))
             continue
@@ -160,7 +160,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
         start = reader.line_num + 1
 
 
-def _check(line: int, row: dict[str, Any], base: Path) -> BatchJob:
+def _check(line: int, row: dict[str, Any], base: Path, *, text: bool) -> BatchJob:
     unknown = sorted(set(row) - set(COLUMNS))
     if unknown:
         raise InputError(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(COLUMNS)})")
@@ -169,9 +169,6 @@ def _check(line: int, row: dict[str, Any], base: Path) -> BatchJob:
         raise InputError("image is required (a path or an http(s)/data URL)")
     image = written if _URL.match(written.strip()) else str((base / written).resolve())
     prepare_image(image)  # raises InputError naming the rule; the result is not kept
-    optimizer = row.get("prompt_optimizer")
-    if isinstance(optimizer, str):
-        optimizer = _bool(optimizer)
     name = row.get("name")
     if name is None:
         name = f"job-{line:05d}"
@@ -180,21 +177,12 @@ def _check(line: int, row: dict[str, Any], base: Path) -> BatchJob:
             f"name {name!r} must be a plain file name: letters, digits, '.', '_', '-' or space, "
             "starting with a letter or digit, at most 100 characters"
         )
+    created = {k: v for k, v in row.items() if k not in JOB_COLUMNS}
     return BatchJob(
         line=line,
         name=name,
         image=image,
         image_as_written=written,
         prompt=check_prompt(row.get("prompt")),
-        prompt_optimizer=check_prompt_optimizer(optimizer),
-        callback_url=check_callback_url(row.get("callback_url")),
+        options=options_by_json_name(created, text=text),
     )
-
-
-def _bool(text: str) -> bool | str:
-    lowered = text.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    return text  # check_prompt_optimizer names the bad value

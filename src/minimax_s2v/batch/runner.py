@@ -386,12 +386,7 @@ class BatchRunner:
             try:
                 task_id = await self._send(
                     ticket,
-                    self.client.submit(
-                        job.image,
-                        job.prompt,
-                        prompt_optimizer=job.prompt_optimizer,
-                        callback_url=job.callback_url,
-                    ),
+                    self.client.submit(job.image, job.prompt, **job.options),
                 )
             except asyncio.CancelledError:
                 self._uncertain(name, "interrupted while the create was in flight")

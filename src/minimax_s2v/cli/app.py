@@ -31,6 +31,7 @@ from minimax_s2v.cli.exits import (
 )
 from minimax_s2v.cli.logs import logging_to_stderr, secrets_in
 from minimax_s2v.cli.options import api_options
+from minimax_s2v.cli.params import create_params, merge_params
 from minimax_s2v.cli.report import RunState, json_ok
 
 if TYPE_CHECKING:
@@ -290,6 +291,7 @@ def _out_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
     default=True,
     help="Fetch an http(s) --image and check it before the billed create (default: on).",
 )
+@create_params
 @_force_option
 @_json_option
 @api_options
@@ -302,6 +304,8 @@ def generate(
     timeout: float | None,
     poll_interval: float | None,
     verify_image_url: bool,
+    params: dict[str, Any],
+    extra_body: dict[str, Any] | None,
     force: bool,
     as_json: bool,
     api_key: str | None,
@@ -324,6 +328,7 @@ def generate(
         overwrite=force,
         verify_image_url=verify_image_url,
     )
+    merge_params(options, params, extra_body)
     if timeout is not None:
         options["timeout"] = timeout
     if poll_interval is not None:

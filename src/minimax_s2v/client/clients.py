@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack, cast
 
 import httpx
 from minimax_s2v_client import Client
@@ -31,6 +32,7 @@ from minimax_s2v.client.retry import RetryPolicy
 from minimax_s2v.errors.exceptions import MiniMaxError, transport_error
 from minimax_s2v.flows.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
 from minimax_s2v.flows.operations import OP_DOWNLOAD, Flows
+from minimax_s2v.flows.options import CreateOptions, request_extras
 from minimax_s2v.flows.results import FileInfo, GenerationResult
 from minimax_s2v.flows.status import TaskStatus
 from minimax_s2v.flows.timing import (
@@ -122,11 +124,33 @@ class _Common:
         self._timeout = resolve_timeout(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._flows = Flows(self._secret)
+        self._per_request: dict[str, Any] = {}
+        """httpx kwargs every request of this client adds (a `with_options` timeout)."""
 
-    @staticmethod
-    def _split(request: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
-        """(method, URL, other keyword arguments) of one of the generated builder's requests."""
+    def with_options(
+        self, *, timeout: float | httpx.Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> Self:
+        """A copy of this client with another request timeout (API calls and downloads) and/or
+        retry policy.
+
+        The copy shares the connection pool (cheap: make one per call if you like); closing
+        either closes the pool, so close the original when done.
+        """
+        clone = copy.copy(self)
+        clone._per_request = dict(self._per_request)
+        if timeout is not None:
+            clone._timeout = resolve_timeout(timeout)
+            clone._per_request["timeout"] = clone._timeout
+        if retry is not None:
+            clone._retry = retry
+        return clone
+
+    def _split(self, request: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        """(method, URL, other keyword arguments) of one of the generated builder's requests,
+        with what every request of this client adds (`with_options`)."""
         rest = {k: v for k, v in request.items() if k not in _METHOD_URL}
+        if self._per_request:
+            rest.update(self._per_request)
         return request["method"], request["url"], rest
 
     def _generated_client(self, transport: object | None) -> Client:
@@ -186,24 +210,38 @@ class MiniMaxVideo(_Common):
         image: ImageSource,
         prompt: str | None = None,
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         verify_image_url: bool = True,
+        extra_body: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> str:
         """Create a (billed) generation task; returns its task id. Inputs are checked first
-        (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
+        (an http(s) image is fetched and checked unless `verify_image_url=False`).
+
+        `options`: the spec's optional create fields (`prompt_optimizer`, `callback_url`...).
+        `extra_body`/`extra_query`/`extra_headers`: sent as given, for a field the spec does
+        not know yet (never the API key)."""
         flow = self._flows.submit(
             image,
             prompt,
-            prompt_optimizer=prompt_optimizer,
-            callback_url=callback_url,
             verify_image_url=verify_image_url,
+            extras=request_extras(extra_body, extra_query, extra_headers),
+            **options,
         )
         return self._run(flow)
 
-    def status(self, task_id: str) -> TaskStatus:
+    def status(
+        self,
+        task_id: str,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> TaskStatus:
         """One query of the task's state (any casing upstream uses is understood)."""
-        return self._run(self._flows.status(task_id))
+        return self._run(
+            self._flows.status(task_id, request_extras(None, extra_query, extra_headers))
+        )
 
     def wait(
         self,
@@ -215,6 +253,8 @@ class MiniMaxVideo(_Common):
         on_progress: Callable[[TaskStatus], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> TaskStatus:
         """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
         flow = self._flows.wait(
@@ -222,12 +262,21 @@ class MiniMaxVideo(_Common):
             WaitTiming(timeout, poll_interval, max_poll_interval),
             on_progress=on_progress,
             clock=clock,
+            extras=request_extras(None, extra_query, extra_headers),
         )
         return self._run(flow, sleep)
 
-    def retrieve(self, file_id: str | int) -> FileInfo:
+    def retrieve(
+        self,
+        file_id: str | int,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> FileInfo:
         """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
-        return self._run(self._flows.retrieve(file_id))
+        return self._run(
+            self._flows.retrieve(file_id, request_extras(None, extra_query, extra_headers))
+        )
 
     def download(
         self,
@@ -236,13 +285,21 @@ class MiniMaxVideo(_Common):
         *,
         on_progress: Callable[[int, int], None] | None = None,
         overwrite: bool = False,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
         `on_progress(done, total)` after each chunk; `total` is 0 when unknown. An existing
         file is replaced only with `overwrite=True` (InputError otherwise, before fetching).
         """
-        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        flow = self._flows.download(
+            file_id,
+            dest,
+            on_progress=on_progress,
+            overwrite=overwrite,
+            extras=request_extras(None, extra_query, extra_headers),  # for the retrieve calls
+        )
         return self._run(flow)
 
     def generate(
@@ -251,8 +308,6 @@ class MiniMaxVideo(_Common):
         prompt: str | None,
         out: str | os.PathLike[str],
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
@@ -263,19 +318,22 @@ class MiniMaxVideo(_Common):
         verify_image_url: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        extra_body: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> GenerationResult:
         """From a face image and a prompt to a video file: submit, wait, download.
 
         `out` is never replaced unless `overwrite=True` (and never if it is the input image or
         not a regular file). A failure after the create carries the task id, the file id when
-        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`.
+        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`. `options`
+        and `extra_*` go into the create as in `submit`.
         """
         flow = self._flows.generate(
             image,
             prompt,
             out,
-            prompt_optimizer=prompt_optimizer,
-            callback_url=callback_url,
             timing=WaitTiming(timeout, poll_interval, max_poll_interval),
             on_submit=on_submit,
             on_progress=on_progress,
@@ -283,6 +341,8 @@ class MiniMaxVideo(_Common):
             overwrite=overwrite,
             verify_image_url=verify_image_url,
             clock=clock,
+            extras=request_extras(extra_body, extra_query, extra_headers),
+            **options,
         )
         return self._run(flow, sleep)
 
@@ -348,7 +408,9 @@ class MiniMaxVideo(_Common):
     def _fetch_once(self, fetch: Fetch) -> int:
         try:
             # auth=None: the API key never goes to the download host.
-            with self._http.stream("GET", fetch.url, auth=None, follow_redirects=True) as response:
+            with self._http.stream(
+                "GET", fetch.url, auth=None, follow_redirects=True, **self._per_request
+            ) as response:
                 fetch.sink.begin(response)
                 for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
                     fetch.sink.write(chunk)
@@ -409,24 +471,38 @@ class AsyncMiniMaxVideo(_Common):
         image: ImageSource,
         prompt: str | None = None,
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         verify_image_url: bool = True,
+        extra_body: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> str:
         """Create a (billed) generation task; returns its task id. Inputs are checked first
-        (an http(s) image is fetched and checked unless `verify_image_url=False`)."""
+        (an http(s) image is fetched and checked unless `verify_image_url=False`).
+
+        `options`: the spec's optional create fields (`prompt_optimizer`, `callback_url`...).
+        `extra_body`/`extra_query`/`extra_headers`: sent as given, for a field the spec does
+        not know yet (never the API key)."""
         flow = self._flows.submit(
             image,
             prompt,
-            prompt_optimizer=prompt_optimizer,
-            callback_url=callback_url,
             verify_image_url=verify_image_url,
+            extras=request_extras(extra_body, extra_query, extra_headers),
+            **options,
         )
         return await self._run(flow)
 
-    async def status(self, task_id: str) -> TaskStatus:
+    async def status(
+        self,
+        task_id: str,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> TaskStatus:
         """One query of the task's state (any casing upstream uses is understood)."""
-        return await self._run(self._flows.status(task_id))
+        return await self._run(
+            self._flows.status(task_id, request_extras(None, extra_query, extra_headers))
+        )
 
     async def wait(
         self,
@@ -438,6 +514,8 @@ class AsyncMiniMaxVideo(_Common):
         on_progress: Callable[[TaskStatus], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> TaskStatus:
         """Poll until Success (returned), Fail (TaskFailedError) or `timeout` (WaitTimeoutError)."""
         flow = self._flows.wait(
@@ -445,12 +523,21 @@ class AsyncMiniMaxVideo(_Common):
             WaitTiming(timeout, poll_interval, max_poll_interval),
             on_progress=on_progress,
             clock=clock,
+            extras=request_extras(None, extra_query, extra_headers),
         )
         return await self._run(flow, sleep)
 
-    async def retrieve(self, file_id: str | int) -> FileInfo:
+    async def retrieve(
+        self,
+        file_id: str | int,
+        *,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> FileInfo:
         """File metadata and a download URL valid for one hour (`file_id` as str or int)."""
-        return await self._run(self._flows.retrieve(file_id))
+        return await self._run(
+            self._flows.retrieve(file_id, request_extras(None, extra_query, extra_headers))
+        )
 
     async def download(
         self,
@@ -459,12 +546,20 @@ class AsyncMiniMaxVideo(_Common):
         *,
         on_progress: Callable[[int, int], None] | None = None,
         overwrite: bool = False,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
         An existing file is replaced only with `overwrite=True`.
         """
-        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        flow = self._flows.download(
+            file_id,
+            dest,
+            on_progress=on_progress,
+            overwrite=overwrite,
+            extras=request_extras(None, extra_query, extra_headers),  # for the retrieve calls
+        )
         return await self._run(flow)
 
     async def generate(
@@ -473,8 +568,6 @@ class AsyncMiniMaxVideo(_Common):
         prompt: str | None,
         out: str | os.PathLike[str],
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
@@ -485,19 +578,22 @@ class AsyncMiniMaxVideo(_Common):
         verify_image_url: bool = True,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        extra_body: Mapping[str, object] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[CreateOptions],
     ) -> GenerationResult:
         """From a face image and a prompt to a video file: submit, wait, download.
 
         `out` is never replaced unless `overwrite=True` (and never if it is the input image or
         not a regular file). A failure after the create carries the task id, the file id when
-        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`.
+        known and the resume command: `minimax_s2v.errors.resume.resume_of(exc)`. `options`
+        and `extra_*` go into the create as in `submit`.
         """
         flow = self._flows.generate(
             image,
             prompt,
             out,
-            prompt_optimizer=prompt_optimizer,
-            callback_url=callback_url,
             timing=WaitTiming(timeout, poll_interval, max_poll_interval),
             on_submit=on_submit,
             on_progress=on_progress,
@@ -505,6 +601,8 @@ class AsyncMiniMaxVideo(_Common):
             overwrite=overwrite,
             verify_image_url=verify_image_url,
             clock=clock,
+            extras=request_extras(extra_body, extra_query, extra_headers),
+            **options,
         )
         return await self._run(flow, sleep)
 
@@ -578,7 +676,7 @@ class AsyncMiniMaxVideo(_Common):
     async def _fetch_once(self, fetch: Fetch) -> int:
         try:
             async with self._http.stream(
-                "GET", fetch.url, auth=None, follow_redirects=True
+                "GET", fetch.url, auth=None, follow_redirects=True, **self._per_request
             ) as response:
                 fetch.sink.begin(response)
                 async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):

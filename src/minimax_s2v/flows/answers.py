@@ -39,16 +39,17 @@ def _answer_error(message: str, response: httpx.Response, operation: str) -> Min
 
 
 def parse_create(response: httpx.Response) -> str:
-    answer = video_generation.parse_response(response)
-    task_id = answer.task_id
-    if not isinstance(task_id, str) or not task_id.strip():
+    try:
+        task_id = video_generation.parse_response(response).task_id
+        if not task_id.strip():
+            raise _answer_error(f"task_id is blank: {task_id!r}", response, CREATE.id)
+    except ResponseValidationError as exc:
         # The request was accepted (code 0): a task may exist. Say so; never resubmit.
-        raise _answer_error(
-            f"code 0 but no task_id in the answer (got {unset_to_none(task_id)!r}); a task may "
-            "have been created: check the MiniMax console before submitting again",
-            response,
-            CREATE.id,
+        exc.add_note(
+            "the create's answer names no usable task_id: a task may have been created; check "
+            "the MiniMax console before submitting again"
         )
+        raise
     return task_id
 
 

@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from minimax_s2v_client.api.files import retrieve_file
 from minimax_s2v_client.api.video import query_video_generation_task, video_generation
@@ -59,15 +59,20 @@ from minimax_s2v.flows.effects import (
     run_call,
 )
 from minimax_s2v.flows.ids import file_id_for_retrieve
+from minimax_s2v.flows.options import (
+    NO_EXTRAS,
+    CreateOptions,
+    RequestExtras,
+    check_options,
+    model_fields,
+)
 from minimax_s2v.flows.results import FileInfo, GenerationResult
 from minimax_s2v.flows.status import TaskState, TaskStatus
 from minimax_s2v.flows.timing import WaitTiming
 from minimax_s2v.inputs.images import (
     ImageSource,
     PreparedImage,
-    check_callback_url,
     check_prompt,
-    check_prompt_optimizer,
     prepare_image,
 )
 from minimax_s2v.inputs.remote import (
@@ -124,9 +129,14 @@ def _stream_image(request: dict[str, Any], prepared: PreparedImage) -> StreamedJ
     document = request.pop("json")
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     head, slot, tail = text.encode("utf-8").partition(_IMAGE_SLOT.encode("ascii"))
-    if not slot or _IMAGE_SLOT.encode("ascii") in tail:
-        raise AssertionError("the image slot must occur exactly once in the create body")
-    body = StreamedJson(head + prepared.data_url_prefix.encode("ascii"), prepared.base64_data, tail)
+    if _IMAGE_SLOT.encode("ascii") in tail:
+        raise AssertionError("the image slot must occur at most once in the create body")
+    if slot:
+        body = StreamedJson(
+            head + prepared.data_url_prefix.encode("ascii"), prepared.base64_data, tail
+        )
+    else:  # extra_body replaced subject_reference: the caller's document goes as it is
+        body = StreamedJson(head, b"", b"")
     request["headers"] = {
         **request.get("headers", {}),
         "Content-Type": "application/json",
@@ -149,13 +159,16 @@ class Flows:
         image: ImageSource,
         prompt: str | None,
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
+        extras: RequestExtras = NO_EXTRAS,
+        **options: Unpack[CreateOptions],
     ) -> ApiCall[str]:
-        """Check everything locally (raises InputError), then build the billed create."""
+        """Check everything locally (raises InputError), then build the billed create.
+
+        `options` are the spec's optional create fields (`flows.options`); `extras` are merged
+        into the request last, unchecked.
+        """
         checked_prompt = check_prompt(prompt)
-        optimizer = check_prompt_optimizer(prompt_optimizer)
-        callback = check_callback_url(callback_url)
+        fields = check_options(options)
         prepared = prepare_image(image)
         streamed = prepared.base64_data is not None
         body = VideoGenerationReq(
@@ -167,10 +180,16 @@ class Flows:
                 )
             ],
             prompt=UNSET if checked_prompt is None else checked_prompt,
-            prompt_optimizer=UNSET if optimizer is None else optimizer,
-            callback_url=UNSET if callback is None else callback,
+            **model_fields(fields),
         )
-        request = video_generation.build_request(body=body)
+        try:
+            request = video_generation.build_request(body=body)
+        except (AttributeError, TypeError) as exc:  # an array/object field given as plain JSON
+            raise InputError(
+                f"a create field of a structured type needs the generated model's types ({exc}); "
+                "or send it as extra_body"
+            ) from None
+        extras.apply(request)
         content = _stream_image(request, prepared) if streamed else None
         return ApiCall(
             operation=OP_CREATE,
@@ -180,21 +199,27 @@ class Flows:
             body=content,
         )
 
-    def query_call(self, task_id: str) -> ApiCall[TaskStatus]:
+    def query_call(self, task_id: str, extras: RequestExtras = NO_EXTRAS) -> ApiCall[TaskStatus]:
         task_id = _check_task_id(task_id)
+        request = query_video_generation_task.build_request(task_id=task_id)
+        extras.apply(request)
         return ApiCall(
             operation=OP_QUERY,
-            request=query_video_generation_task.build_request(task_id=task_id),
+            request=request,
             parse=lambda response: parse_query(response, task_id),
             retry_on=retry_read,
             task_id=task_id,
         )
 
-    def retrieve_call(self, file_id: str | int) -> ApiCall[FileInfo]:
+    def retrieve_call(
+        self, file_id: str | int, extras: RequestExtras = NO_EXTRAS
+    ) -> ApiCall[FileInfo]:
         number = file_id_for_retrieve(file_id)
+        request = retrieve_file.build_request(file_id=number)
+        extras.apply(request)
         return ApiCall(
             operation=OP_RETRIEVE,
-            request=retrieve_file.build_request(file_id=number),
+            request=request,
             parse=lambda response: parse_retrieve(response, number),
             retry_on=retry_read,
         )
@@ -206,13 +231,11 @@ class Flows:
         image: ImageSource,
         prompt: str | None = None,
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         verify_image_url: bool = True,
+        extras: RequestExtras = NO_EXTRAS,
+        **options: Unpack[CreateOptions],
     ) -> Flow[str]:
-        call = self.create_call(
-            image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
-        )
+        call = self.create_call(image, prompt, extras=extras, **options)
         if verify_image_url:
             yield from self.check_remote_image(image)
         task_id = yield from run_call(call)
@@ -241,11 +264,11 @@ class Flows:
             ) from None
         sink.verify()
 
-    def status(self, task_id: str) -> Flow[TaskStatus]:
-        return run_call(self.query_call(task_id))
+    def status(self, task_id: str, extras: RequestExtras = NO_EXTRAS) -> Flow[TaskStatus]:
+        return run_call(self.query_call(task_id, extras))
 
-    def retrieve(self, file_id: str | int) -> Flow[FileInfo]:
-        return run_call(self.retrieve_call(file_id))
+    def retrieve(self, file_id: str | int, extras: RequestExtras = NO_EXTRAS) -> Flow[FileInfo]:
+        return run_call(self.retrieve_call(file_id, extras))
 
     def wait(
         self,
@@ -254,6 +277,7 @@ class Flows:
         *,
         on_progress: Callable[[TaskStatus], None] | None = None,
         clock: Callable[[], float],
+        extras: RequestExtras = NO_EXTRAS,
     ) -> Flow[TaskStatus]:
         """Poll until Success (returned) or Fail (TaskFailedError), at most `timing.timeout` s.
 
@@ -269,7 +293,7 @@ class Flows:
         lost a job in about half the runs; when only the first poll raised, about 1 run in 30).
         A non-retryable error (a rejected key, invalid parameters...) is raised at once.
         """
-        call = self.query_call(task_id)
+        call = self.query_call(task_id, extras)
         timeout, pauses = timing.timeout, timing.pauses()
         deadline = clock() + timeout
         while True:
@@ -322,6 +346,7 @@ class Flows:
         on_progress: Callable[[int, int], None] | None = None,
         overwrite: bool = False,
         protect: Sequence[Path] = (),
+        extras: RequestExtras = NO_EXTRAS,
     ) -> Flow[Path]:
         """Retrieve, stream to a temp file, check, rename; re-retrieve once on an expired URL.
 
@@ -332,7 +357,7 @@ class Flows:
             check_folder(Path(dest))
         else:
             check_target(dest, overwrite=overwrite, protect=protect)
-        info = yield from self.retrieve(file_id)
+        info = yield from self.retrieve(file_id, extras)
         target = target_path(dest, info.file_id, info.filename)
         check_target(target, overwrite=overwrite, protect=protect)
         try:
@@ -361,7 +386,7 @@ class Flows:
                     logger.info(
                         "download URL of file %s expired: retrieving a new one", info.file_id
                     )
-                    info = yield from self.retrieve(info.file_id)
+                    info = yield from self.retrieve(info.file_id, extras)
                     continue
                 last = failures[-1]
                 raise DownloadError(
@@ -379,8 +404,6 @@ class Flows:
         prompt: str | None,
         out: str | os.PathLike[str],
         *,
-        prompt_optimizer: bool | None = None,
-        callback_url: str | None = None,
         timing: WaitTiming,
         on_submit: Callable[[str], None] | None = None,
         on_progress: Callable[[TaskStatus], None] | None = None,
@@ -388,6 +411,8 @@ class Flows:
         overwrite: bool = False,
         verify_image_url: bool = True,
         clock: Callable[[], float],
+        extras: RequestExtras = NO_EXTRAS,
+        **options: Unpack[CreateOptions],
     ) -> Flow[GenerationResult]:
         """submit -> wait -> download. Everything checkable is checked before the billed call.
 
@@ -396,9 +421,7 @@ class Flows:
         `verify_image_url=False`). Any failure after the create carries the task id, the file
         id when known, and the command that resumes (`minimax_s2v.errors.resume.resume_of`).
         """
-        create = self.create_call(
-            image, prompt, prompt_optimizer=prompt_optimizer, callback_url=callback_url
-        )
+        create = self.create_call(image, prompt, extras=extras, **options)
         protect = local_image_paths(image)
         if names_a_folder(out):
             check_folder(Path(out))

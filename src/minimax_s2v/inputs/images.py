@@ -307,13 +307,6 @@ def check_prompt(prompt: object) -> str | None:
     return prompt
 
 
-def check_prompt_optimizer(value: object) -> bool | None:
-    """`prompt_optimizer` must be a real bool (the string "false" would mean true upstream)."""
-    if value is None or isinstance(value, bool):
-        return value
-    raise InputError(f"prompt_optimizer must be True or False; measured: {value!r}")
-
-
 def check_callback_url(url: object) -> str | None:
     """`callback_url` must be an absolute http(s) URL that MiniMax can POST to."""
     if url is None:

@@ -70,10 +70,16 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 def _client(api_key: str | None, base_url: str | None) -> AsyncMiniMaxVideo:
     """An async client that never retries on its own: the batch decides, its limiter sees all."""
+    from minimax_s2v.cli.options import allow_private_urls
     from minimax_s2v.client.clients import AsyncMiniMaxVideo
     from minimax_s2v.client.retry import RetryPolicy
 
-    return AsyncMiniMaxVideo(api_key, base_url=base_url, retry=RetryPolicy.none())
+    return AsyncMiniMaxVideo(
+        api_key,
+        base_url=base_url,
+        retry=RetryPolicy.none(),
+        allow_private_urls=allow_private_urls(),
+    )
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 import httpx
 from minimax_s2v_client import Client
 
+from minimax_s2v.client import fetches
+from minimax_s2v.client.bodies import aread_answer, read_answer
 from minimax_s2v.client.config import (
     BearerAuth,
     Secret,
@@ -40,7 +42,6 @@ from minimax_s2v.flows.timing import (
     WaitTiming,
 )
 from minimax_s2v.inputs.images import ImageSource
-from minimax_s2v.output.download import DOWNLOAD_CHUNK
 
 if TYPE_CHECKING:
     from minimax_s2v.validation import SpecValidator
@@ -173,7 +174,9 @@ class MiniMaxVideo(_Common):
     `api_key` defaults to MINIMAX_API_KEY; `base_url` to MINIMAX_BASE_URL, else
     https://api.minimax.io; `timeout` (seconds or httpx.Timeout) to 10 s connect / 60 s read;
     `retry` to `RetryPolicy()`; `validate=True` checks every request and answer against the
-    bundled spec; `transport` replaces the network (e.g. the fake's `transport()`).
+    bundled spec; `transport` replaces the network (e.g. the fake's `transport()`);
+    `allow_private_urls=True` lets image URLs and downloads reach loopback and private
+    addresses (refused by default: docs/security.md).
     """
 
     def __init__(
@@ -185,8 +188,15 @@ class MiniMaxVideo(_Common):
         retry: RetryPolicy | None = None,
         validate: bool = False,
         transport: httpx.BaseTransport | None = None,
+        allow_private_urls: bool = False,
     ) -> None:
         super().__init__(api_key, base_url, timeout, retry)
+        self._fetch_http = fetches.fetch_client(
+            transport,
+            allow_private=allow_private_urls,
+            base_url=self._base_url,
+            timeout=self._timeout,
+        )
         if validate:
             from minimax_s2v.validation import ValidatingTransport  # loads the spec: lazily
 
@@ -304,6 +314,7 @@ class MiniMaxVideo(_Common):
 
     def close(self) -> None:
         self._http.close()
+        self._fetch_http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -347,10 +358,9 @@ class MiniMaxVideo(_Common):
     def _attempt(self, call: ApiCall[T]) -> T:
         try:
             method, url, rest = self._split(call.request, self._http)
-            if call.body is None:
-                response = self._http.request(method, url, **rest)
-            else:
-                response = self._http.request(method, url, **rest, content=call.body)
+            content = {} if call.body is None else {"content": call.body}
+            request = self._http.build_request(method, url, **rest, **content)
+            response = read_answer(self._http.send(request, stream=True))
         except httpx.HTTPError as exc:
             raise transport_error(exc, call.operation, call.task_id) from exc
         except MiniMaxError as exc:  # from a validating transport
@@ -359,16 +369,16 @@ class MiniMaxVideo(_Common):
         return call.parse(response)
 
     def _fetch(self, fetch: Fetch) -> int:
-        return self._retry.call_sync(lambda: self._fetch_once(fetch), fetch.retry_on, OP_DOWNLOAD)
+        deadline = fetches.Deadline(fetch.deadline)
+        return self._retry.call_sync(
+            lambda: self._fetch_once(fetch, deadline),
+            deadline.retry_on(fetch.retry_on),
+            OP_DOWNLOAD,
+        )
 
-    def _fetch_once(self, fetch: Fetch) -> int:
+    def _fetch_once(self, fetch: Fetch, deadline: fetches.Deadline) -> int:
         try:
-            # auth=None: the API key never goes to the download host.
-            with self._http.stream("GET", fetch.url, auth=None, follow_redirects=True) as response:
-                fetch.sink.begin(response)
-                for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
-                    fetch.sink.write(chunk)
-                return fetch.sink.finish()
+            return fetches.fetch_once(self._fetch_http, fetch, deadline, self._timeout)
         except httpx.HTTPError as exc:
             raise transport_error(exc, OP_DOWNLOAD) from exc
 
@@ -407,8 +417,15 @@ class AsyncMiniMaxVideo(_Common):
         retry: RetryPolicy | None = None,
         validate: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
+        allow_private_urls: bool = False,
     ) -> None:
         super().__init__(api_key, base_url, timeout, retry)
+        self._fetch_http = fetches.async_fetch_client(
+            transport,
+            allow_private=allow_private_urls,
+            base_url=self._base_url,
+            timeout=self._timeout,
+        )
         if validate:
             from minimax_s2v.validation import AsyncValidatingTransport
 
@@ -526,6 +543,7 @@ class AsyncMiniMaxVideo(_Common):
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._fetch_http.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -573,12 +591,9 @@ class AsyncMiniMaxVideo(_Common):
     async def _attempt(self, call: ApiCall[T]) -> T:
         try:
             method, url, rest = self._split(call.request, self._http)
-            if call.body is None:
-                response = await self._http.request(method, url, **rest)
-            else:
-                response = await self._http.request(
-                    method, url, **rest, content=call.body.async_chunks()
-                )
+            content = {} if call.body is None else {"content": call.body.async_chunks()}
+            request = self._http.build_request(method, url, **rest, **content)
+            response = await aread_answer(await self._http.send(request, stream=True))
         except httpx.HTTPError as exc:
             raise transport_error(exc, call.operation, call.task_id) from exc
         except MiniMaxError as exc:  # from a validating transport
@@ -587,19 +602,17 @@ class AsyncMiniMaxVideo(_Common):
         return call.parse(response)
 
     async def _fetch(self, fetch: Fetch) -> int:
+        deadline = fetches.Deadline(fetch.deadline)
         return await self._retry.call_async(
-            lambda: self._fetch_once(fetch), fetch.retry_on, OP_DOWNLOAD
+            lambda: self._fetch_once(fetch, deadline),
+            deadline.retry_on(fetch.retry_on),
+            OP_DOWNLOAD,
         )
 
-    async def _fetch_once(self, fetch: Fetch) -> int:
+    async def _fetch_once(self, fetch: Fetch, deadline: fetches.Deadline) -> int:
         try:
-            async with self._http.stream(
-                "GET", fetch.url, auth=None, follow_redirects=True
-            ) as response:
-                fetch.sink.begin(response)
-                async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
-                    fetch.sink.write(chunk)
-                await _off_the_loop(fetch.sink.flush)
-                return fetch.sink.check()
+            await fetches.afetch_once(self._fetch_http, fetch, deadline, self._timeout)
+            await _off_the_loop(fetch.sink.flush)
+            return fetch.sink.check()
         except httpx.HTTPError as exc:
             raise transport_error(exc, OP_DOWNLOAD) from exc

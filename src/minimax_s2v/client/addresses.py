@@ -20,7 +20,7 @@ The refusal (`AddressNotAllowedError`) says the URL is not allowed and nothing a
 
 "Public" is `ipaddress`' `is_global`, minus multicast, with the IPv4 address inside an
 IPv4-mapped, 6to4, Teredo or NAT64 address checked as well. Hosts in `trusted_hosts` (the API's
-own host: the fake on loopback serves its downloads there) pass.
+own origin, host and port: the fake on loopback serves its downloads there) pass.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ Resolver: TypeAlias = Callable[[str, int], list[str]]
 
 ENV_ALLOW_PRIVATE_URLS = "MINIMAX_ALLOW_PRIVATE_URLS"
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _NUMERIC_HOST = re.compile(r"[0-9a-fA-FxX.]+")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _REFUSAL = (
@@ -112,11 +113,11 @@ class AddressPolicy:
     """What the fetch client may connect to. `allow_private` turns the policy off."""
 
     allow_private: bool = False
-    trusted_hosts: frozenset[str] = field(default_factory=frozenset)
-    """Hosts passed as they are (compared lowercased): the API's own host."""
+    trusted: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+    """(host, port) pairs passed as they are (host lowercased): the API's own origin."""
 
-    def trusts(self, host: str) -> bool:
-        return self.allow_private or host.strip("[]").lower() in self.trusted_hosts
+    def trusts(self, host: str, port: int) -> bool:
+        return self.allow_private or (host.strip("[]").lower(), port) in self.trusted
 
     def check_url(self, url: str | httpx.URL, what: str = "the URL") -> httpx.URL:
         """The parsed URL, or AddressNotAllowedError (an InputError) before any connection."""
@@ -124,13 +125,14 @@ class AddressPolicy:
             parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
             host = parsed.host
             port = parsed.port
+            scheme = parsed.scheme
         except (httpx.InvalidURL, ValueError, TypeError, UnicodeError):
             raise AddressNotAllowedError(f"{what} is not a valid URL") from None
-        if parsed.scheme not in ("http", "https") or not host:
+        if scheme not in ("http", "https") or not host:
             raise refusal(what)
         if port is not None and not 0 < port < 65536:
             raise AddressNotAllowedError(f"{what} is not a valid URL (port out of range)")
-        if self.trusts(host):
+        if self.trusts(host, port or _DEFAULT_PORTS[scheme]):
             return parsed
         if _is_local_name(host):
             raise refusal(what)
@@ -139,12 +141,12 @@ class AddressPolicy:
             raise refusal(what)
         return parsed
 
-    def check_addresses(self, host: str, addresses: Iterable[str]) -> str:
+    def check_addresses(self, host: str, port: int, addresses: Iterable[str]) -> str:
         """The first of `addresses` (what `host` resolved to) if every one is allowed."""
         found = list(addresses)
         if not found:
             raise refusal()
-        if self.trusts(host):
+        if self.trusts(host, port):
             return found[0]
         for address in found:
             ip = literal_ip(address)
@@ -154,7 +156,7 @@ class AddressPolicy:
 
 
 def system_resolver(host: str, port: int) -> list[str]:
-    """`getaddrinfo`, once: every address the name has, for TCP."""
+    """`getaddrinfo`, once: every address the name has, for TCP (tests replace it)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
@@ -162,7 +164,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-async def _async_system_resolver(host: str, port: int) -> list[str]:
+async def async_system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
@@ -177,7 +179,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         self,
         policy: AddressPolicy,
         inner: httpcore.NetworkBackend | None = None,
-        resolve: Resolver = system_resolver,
+        resolve: Resolver | None = None,
     ) -> None:
         self.policy = policy
         self.inner = inner if inner is not None else httpcore.SyncBackend()
@@ -191,12 +193,14 @@ class GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        address = self.policy.check_addresses(host, self._addresses(host, port))
+        address = self.policy.check_addresses(host, port, self._addresses(host, port))
         return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
 
     def _addresses(self, host: str, port: int) -> list[str]:
         ip = literal_ip(host)
-        return [str(ip)] if ip is not None else self.resolve(host, port)
+        if ip is not None:
+            return [str(ip)]
+        return (self.resolve or system_resolver)(host, port)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
@@ -218,7 +222,7 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         self,
         policy: AddressPolicy,
         inner: httpcore.AsyncNetworkBackend | None = None,
-        resolve: AsyncResolver = _async_system_resolver,
+        resolve: AsyncResolver | None = None,
     ) -> None:
         self.policy = policy
         self.inner = inner if inner is not None else httpcore.AnyIOBackend()
@@ -233,8 +237,11 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         ip = literal_ip(host)
-        found: list[str] = [str(ip)] if ip is not None else await self.resolve(host, port)
-        address = self.policy.check_addresses(host, found)
+        if ip is not None:
+            found: list[str] = [str(ip)]
+        else:
+            found = await (self.resolve or async_system_resolver)(host, port)
+        address = self.policy.check_addresses(host, port, found)
         return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(

@@ -21,6 +21,7 @@ from minimax_s2v.client.addresses import (
     PolicyTransport,
     async_guarded_transport,
     guarded_transport,
+    refusal,
 )
 from minimax_s2v.client.bodies import ACCEPT_ENCODING, PIECE, adecoded_chunks, decoded_chunks
 from minimax_s2v.client.retry import RetryPredicate
@@ -71,8 +72,9 @@ class Deadline:
 
 
 def _policy(allow_private: bool, base_url: str) -> AddressPolicy:
-    host = httpx.URL(base_url).host.lower()
-    return AddressPolicy(allow_private=allow_private, trusted_hosts=frozenset({host}))
+    url = httpx.URL(base_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return AddressPolicy(allow_private=allow_private, trusted=frozenset({(url.host.lower(), port)}))
 
 
 def _settings(timeout: httpx.Timeout) -> dict[str, Any]:
@@ -121,12 +123,15 @@ def parse_url(text: str) -> httpx.URL:
 def fetch_once(http: httpx.Client, fetch: Fetch, deadline: Deadline, base: httpx.Timeout) -> int:
     """One attempt: stream `fetch.url` into its sink, bounded in size and time."""
     sink = fetch.sink
-    with http.stream("GET", parse_url(fetch.url), timeout=deadline.timeout(base)) as response:
-        sink.begin(response)
-        for chunk in decoded_chunks(response, sink.limit + PIECE, video=sink.video):
-            deadline.check()
-            sink.write(chunk)
-        return sink.finish()
+    try:
+        with http.stream("GET", parse_url(fetch.url), timeout=deadline.timeout(base)) as response:
+            sink.begin(response)
+            for chunk in decoded_chunks(response, sink.limit + PIECE, video=sink.video):
+                deadline.check()
+                sink.write(chunk)
+            return sink.finish()
+    except httpx.InvalidURL:  # a redirect httpx cannot even build (`data:...` without a host)
+        raise refusal("a redirect of the URL") from None
 
 
 async def afetch_once(
@@ -134,9 +139,13 @@ async def afetch_once(
 ) -> None:
     """`fetch_once` for the async client, up to the sink's `flush` (run in a thread)."""
     sink = fetch.sink
-    async with http.stream("GET", parse_url(fetch.url), timeout=deadline.timeout(base)) as response:
-        sink.begin(response)
-        async for chunk in adecoded_chunks(response, sink.limit + PIECE, video=sink.video):
-            deadline.check()
-            sink.write(chunk)
+    url = parse_url(fetch.url)
+    try:
+        async with http.stream("GET", url, timeout=deadline.timeout(base)) as response:
+            sink.begin(response)
+            async for chunk in adecoded_chunks(response, sink.limit + PIECE, video=sink.video):
+                deadline.check()
+                sink.write(chunk)
+    except httpx.InvalidURL:
+        raise refusal("a redirect of the URL") from None
     # The caller flushes off the loop, then calls `sink.check()`.

@@ -238,10 +238,8 @@ class Flows:
         sink = RemoteImageSink(url)
         try:
             yield Fetch(url, sink, deadline=deadline)
-        except AddressNotAllowedError as exc:  # the URL or a redirect: named as the URL given
-            raise AddressNotAllowedError(
-                f"image {sink.source}: {exc.message}; nothing was sent"
-            ) from None
+        except AddressNotAllowedError as exc:  # the URL or a redirect hop: no host named
+            raise AddressNotAllowedError(f"image: {exc.message}; nothing was sent") from None
         except InputError:
             raise
         except MiniMaxError as exc:

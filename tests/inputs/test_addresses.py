@@ -162,7 +162,7 @@ async def test_a_name_that_resolves_to_a_private_address_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     host, port = image_host
-    fake, base_url = fake_api
+    _fake, base_url = fake_api
     answers = {
         "rebind.example.test": ["127.0.0.1"],
         "mixed.example.test": ["93.184.216.34", "127.0.0.1"],
@@ -344,9 +344,8 @@ async def test_every_redirect_hop_is_checked_and_a_bad_one_is_an_input_error(mod
             target = REDIRECTS[path]
             if any(part in str(exc) for part in ("127.0.0.1", "169.254", "10.0.0", "passwd")):
                 leaked.append(f"{path}: names the target: {exc}")
-            if target.startswith("http://") and "[::1/" not in target and ":99999" not in target:
-                if any(r.url.host != IMAGE_HOST for r in seen):
-                    leaked.append(f"{path}: a request left for {target}")
+            if any(r.url.host != IMAGE_HOST for r in seen):
+                leaked.append(f"{path}: a request left for {target}")
         except Exception as exc:  # noqa: BLE001 - ValueError, httpx.InvalidURL...: the bug
             leaked.append(f"{path}: {type(exc).__name__}: {exc}")
         else:

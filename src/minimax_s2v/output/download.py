@@ -14,6 +14,7 @@ from typing import IO
 import httpx
 
 from minimax_s2v.errors.exceptions import (
+    DownloadError,
     DownloadURLExpiredError,
     HTTPStatusError,
     IncompleteDownloadError,
@@ -103,8 +104,9 @@ class DownloadSink:
 
     Constant memory: chunks go straight to disk. The byte count must equal the retrieve answer's
     `bytes` (and Content-Length); without `bytes`, the file must start as a video does (an HTML
-    error page served with 200 is not saved as the video). `discard` (always called by the flow) removes the temporary file
-    unless it was committed, so no partial file survives an error, a cancel or a ^C.
+    error page served with 200 is not saved as the video). `discard` (always called by the
+    flow) removes the temporary file unless it was committed, so no partial file survives an
+    error, a cancel or a ^C.
     """
 
     def __init__(

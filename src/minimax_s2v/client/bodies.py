@@ -18,7 +18,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
-from minimax_s2v.errors.exceptions import MalformedResponseError, MiniMaxError
+from minimax_s2v.errors.exceptions import (
+    MalformedResponseError,
+    MiniMaxError,
+    ResponseValidationError,
+)
 
 ACCEPT_ENCODING = "gzip, deflate"
 """Sent with every request the layer makes: the codings `decode` knows."""
@@ -29,10 +33,11 @@ MAX_ANSWER_BYTES = 4 * 1024 * 1024
 _IDENTITY = frozenset({"", "identity"})
 
 
-class BodyRefusedError(MalformedResponseError):
-    """A body over its decoded size limit, or in a coding the layer does not decode."""
+class BodyRefusedError(ResponseValidationError):
+    """A body over its decoded size limit, or in a coding the layer does not decode.
 
-    retryable = False
+    Not retried: the same request gets the same answer.
+    """
 
 
 def codings(response: httpx.Response) -> list[str]:

@@ -140,7 +140,7 @@ def decoded_chunks(
         yield from _slices(response.content, limit, refuse)
         return
     decoder = Decoder(check_codings(response, video=video), limit, refuse)
-    for raw in response.iter_raw(PIECE):
+    for raw in response.iter_raw():
         yield from decoder.feed(raw)
 
 
@@ -157,7 +157,7 @@ async def adecoded_chunks(
             yield piece
         return
     decoder = Decoder(check_codings(response, video=video), limit, refuse)
-    async for raw in response.aiter_raw(PIECE):
+    async for raw in response.aiter_raw():
         for piece in decoder.feed(raw):
             yield piece
 

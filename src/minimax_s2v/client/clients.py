@@ -42,6 +42,7 @@ from minimax_s2v.flows.timing import (
     WaitTiming,
 )
 from minimax_s2v.inputs.images import ImageSource
+from minimax_s2v.output.download import DOWNLOAD_SECONDS
 
 if TYPE_CHECKING:
     from minimax_s2v.validation import SpecValidator
@@ -262,13 +263,17 @@ class MiniMaxVideo(_Common):
         *,
         on_progress: Callable[[int, int], None] | None = None,
         overwrite: bool = False,
+        timeout: float | None = DOWNLOAD_SECONDS,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
         `on_progress(done, total)` after each chunk; `total` is 0 when unknown. An existing
         file is replaced only with `overwrite=True` (InputError otherwise, before fetching).
+        `timeout` bounds the whole download, every attempt included (None: no overall limit).
         """
-        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        flow = self._flows.download(
+            file_id, dest, on_progress=on_progress, overwrite=overwrite, deadline=timeout
+        )
         return self._run(flow)
 
     def generate(
@@ -492,12 +497,16 @@ class AsyncMiniMaxVideo(_Common):
         *,
         on_progress: Callable[[int, int], None] | None = None,
         overwrite: bool = False,
+        timeout: float | None = DOWNLOAD_SECONDS,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
-        An existing file is replaced only with `overwrite=True`.
+        An existing file is replaced only with `overwrite=True`; `timeout` bounds the whole
+        download.
         """
-        flow = self._flows.download(file_id, dest, on_progress=on_progress, overwrite=overwrite)
+        flow = self._flows.download(
+            file_id, dest, on_progress=on_progress, overwrite=overwrite, deadline=timeout
+        )
         return await self._run(flow)
 
     async def generate(

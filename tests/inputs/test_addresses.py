@@ -300,7 +300,7 @@ REDIRECTS = {
 
 def _router(fake: FakeMiniMax, mode: Mode) -> tuple[Any, list[httpx.Request]]:
     seen: list[httpx.Request] = []
-    api = fake.transport() if mode == "sync" else fake.async_transport()
+    api: Any = fake.transport() if mode == "sync" else fake.async_transport()
 
     def image(request: httpx.Request) -> httpx.Response:
         seen.append(request)

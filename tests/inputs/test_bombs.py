@@ -102,7 +102,9 @@ def _ok(**fields: Any) -> bytes:
     return json.dumps({**fields, "base_resp": {"status_code": 0, "status_msg": "ok"}}).encode()
 
 
-Case = tuple[str, Callable[[httpx.Request], httpx.Response], str, tuple[Any, ...], type]
+Case = tuple[
+    str, Callable[[httpx.Request], httpx.Response], str, tuple[Any, ...], type[BaseException]
+]
 
 
 def _cases() -> list[Case]:

@@ -363,7 +363,7 @@ class MiniMaxVideo(_Common):
     def _attempt(self, call: ApiCall[T]) -> T:
         try:
             method, url, rest = self._split(call.request, self._http)
-            content = {} if call.body is None else {"content": call.body}
+            content: dict[str, Any] = {} if call.body is None else {"content": call.body}
             request = self._http.build_request(method, url, **rest, **content)
             response = read_answer(self._http.send(request, stream=True))
         except httpx.HTTPError as exc:
@@ -600,7 +600,8 @@ class AsyncMiniMaxVideo(_Common):
     async def _attempt(self, call: ApiCall[T]) -> T:
         try:
             method, url, rest = self._split(call.request, self._http)
-            content = {} if call.body is None else {"content": call.body.async_chunks()}
+            chunks = None if call.body is None else call.body.async_chunks()
+            content: dict[str, Any] = {} if chunks is None else {"content": chunks}
             request = self._http.build_request(method, url, **rest, **content)
             response = await aread_answer(await self._http.send(request, stream=True))
         except httpx.HTTPError as exc:

@@ -426,3 +426,34 @@ def test_a_name_is_not_an_address() -> None:
     assert literal_ip("images.example.test") is None
     assert literal_ip("deadbeef.example") is None
     assert socket.inet_aton("1.1")  # the C resolver's reading, which the policy follows
+
+
+@pytest.mark.parametrize("opt_in", ["--allow-private-urls", "MINIMAX_ALLOW_PRIVATE_URLS=1"])
+def test_the_cli_refuses_a_private_image_url_unless_allowed(
+    opt_in: str,
+    image_host: tuple[ImageHost, int],
+    fake_api: tuple[FakeMiniMax, str],
+    tmp_path: Any,
+) -> None:
+    from click.testing import CliRunner
+
+    from minimax_s2v.cli.app import cli
+    from minimax_s2v.cli.exits import EXIT_USAGE
+
+    host, port = image_host
+    fake, base_url = fake_api
+    env = {"MINIMAX_API_KEY": fake.api_key, "MINIMAX_BASE_URL": base_url}
+    url = f"http://127.0.0.1:{port}/cli.png"
+    submit = ["generate", "--image", url, "--out", str(tmp_path / "v.mp4"), "--timeout", "0.1"]
+    before, tasks = len(host.hits), len(fake.tasks)
+    refused = CliRunner().invoke(cli, submit, env=env)
+    assert refused.exit_code == EXIT_USAGE, refused.output
+    assert "not allowed" in refused.stderr
+    assert str(port) not in refused.stderr
+    assert (len(host.hits), len(fake.tasks)) == (before, tasks)
+    if opt_in.startswith("--"):
+        allowed = CliRunner().invoke(cli, [*submit, opt_in], env=env)
+    else:
+        allowed = CliRunner().invoke(cli, submit, env={**env, "MINIMAX_ALLOW_PRIVATE_URLS": "1"})
+    assert host.hits[before:] == ["/cli.png"]  # fetched, checked, then the create went out
+    assert len(fake.tasks) == tasks + 1, allowed.output

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from minimax_s2v.cli.exits import EXIT_AUTH, batch_exit_code, interrupt_code, wait_exit_code
-from minimax_s2v.cli.options import api_options
+from minimax_s2v.cli.options import allow_private_urls, api_options
 from minimax_s2v.cli.signals import HANDLED, Terminated
 from minimax_s2v.client.scrub import scrub
 
@@ -71,7 +71,6 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 def _client(api_key: str | None, base_url: str | None) -> AsyncMiniMaxVideo:
     """An async client that never retries on its own: the batch decides, its limiter sees all."""
-    from minimax_s2v.cli.options import allow_private_urls
     from minimax_s2v.client.clients import AsyncMiniMaxVideo
     from minimax_s2v.client.retry import RetryPolicy
 
@@ -290,6 +289,7 @@ def batch(
                     skip_invalid=skip_invalid,
                     api_key=api_key,
                     base_url=base_url,
+                    allow_private_urls=allow_private_urls(),
                     on_event=progress.event,
                 )
             )

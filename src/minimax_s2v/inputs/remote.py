@@ -1,9 +1,10 @@
 """http(s) subject images, checked before the billed create.
 
 MiniMax fetches a URL image itself, and a URL that answers 404 (or serves a GIF, or a 10 px
-thumbnail) would be billed and then fail. So the layer fetches it first, through the client's own
-connection (the layer's timeouts and retries; never with the API key), at most 20 MB, and checks
-the bytes with the same rules as a local image. The request still carries the URL as given. Users
+thumbnail) would be billed and then fail. So the layer fetches it first, through the client's
+fetch client (the address policy on every hop, bounded decoding, one deadline for the whole
+check, never the API key: `client.fetches`), at most 20 MB, and checks the bytes with the same
+rules as a local image. The request still carries the URL as given. Users
 whose image host serves MiniMax differently than us (allow-lists, signed one-shot URLs) can skip
 the check (`verify_image_url=False`, CLI `--no-verify-image-url`).
 """

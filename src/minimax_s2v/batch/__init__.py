@@ -82,6 +82,7 @@ async def arun_batch(
     base_url: str | None = None,
     timeout: float | httpx.Timeout | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    allow_private_urls: bool = False,
     on_event: Callable[[BatchEvent], None] | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
@@ -91,6 +92,7 @@ async def arun_batch(
     Bad lines (and output names that exist and are not this batch's) raise `JobsFileError`
     listing them all before anything is sent, unless `skip_invalid`: then the others run and
     the report lists the skipped lines. The journal defaults to `out_dir/batch-journal.sqlite3`.
+    `allow_private_urls` lets image URLs reach private addresses (docs/security.md).
     """
     from minimax_s2v.client.clients import AsyncMiniMaxVideo
     from minimax_s2v.client.retry import RetryPolicy
@@ -100,7 +102,12 @@ async def arun_batch(
     if problems and not skip_invalid:
         raise JobsFileError(source, problems)
     client = AsyncMiniMaxVideo(
-        api_key, base_url=base_url, timeout=timeout, retry=RetryPolicy.none(), transport=transport
+        api_key,
+        base_url=base_url,
+        timeout=timeout,
+        retry=RetryPolicy.none(),
+        transport=transport,
+        allow_private_urls=allow_private_urls,
     )
     async with client:
         out = Path(out_dir).absolute()

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
+from minimax_s2v.client.scrub import scrub
 from minimax_s2v.errors.exceptions import InputError
 
 try:  # POSIX: one run per journal at a time
@@ -214,6 +215,7 @@ class Journal:
 
     def refused(self, name: str, message: str) -> None:
         """The create was provably not processed (rate limit, no connection): pending again."""
+        message = scrub(message)  # journal text is output too
         self._move(
             name, JobState.PENDING, "creates = creates - 1, error = ?", (message,), detail=message
         )
@@ -231,15 +233,18 @@ class Journal:
         )
 
     def failed(self, name: str, code: int | None, message: str) -> None:
+        message = scrub(message)  # journal text is output too
         self._move(
             name, JobState.FAILED, "error_code = ?, error = ?", (code, message), detail=message
         )
 
     def uncertain(self, name: str, message: str) -> None:
+        message = scrub(message)  # journal text is output too
         self._move(name, JobState.UNCERTAIN, "error = ?", (message,), detail=message)
 
     def note(self, name: str, message: str) -> None:
         """Keep the state, record why the job did not move on (e.g. still running)."""
+        message = scrub(message)  # journal text is output too
         with self._transaction():
             self._db.execute(
                 "UPDATE jobs SET error = ?, updated = ? WHERE name = ?",
@@ -249,6 +254,7 @@ class Journal:
     def reset(self, name: str, state: JobState, message: str) -> None:
         """Send a job back to an earlier state (a saved file missing -> succeeded; a failed or
         uncertain job run again on request -> pending), keeping its ids for the record."""
+        message = scrub(message)  # journal text is output too
         self._move(name, state, "error = ?", (message,), detail=message)
 
     def recover(self) -> list[str]:

@@ -117,6 +117,18 @@ class AdaptiveRateLimiter:
                     return ticket
                 await self._sleep(wait)
 
+    def try_acquire(self) -> Ticket | None:
+        """A ticket if one is free right now, else None (never waits; for callback checks)."""
+        if self._lock.locked():
+            return None
+        self._refill()
+        if self._tokens < 1.0 - _EPSILON or self._window_wait() > _EPSILON:
+            return None
+        self._tokens = max(0.0, self._tokens - 1.0)
+        ticket = Ticket(self._clock)
+        self._recent.append(ticket)
+        return ticket
+
     def _window_wait(self) -> float:
         """0 if one more request fits the window now, else how long until one may."""
         now = self._clock()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from minimax_s2v.batch.journal import JobRecord, JobState
+from minimax_s2v.client.scrub import scrub
 
 DEFAULT_REPORT_NAME = "batch-report.json"
 
@@ -91,6 +92,7 @@ class BatchReport:
         """Write the JSON report atomically (a reader never sees half of it)."""
         target = Path(path)
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        text = scrub(json.dumps(self.as_dict(), indent=2, ensure_ascii=False))
+        tmp.write_text(text + "\n", "utf-8")
         os.replace(tmp, target)
         return target

@@ -6,6 +6,7 @@ from minimax_s2v.callbacks.receiver import (
     CallbackKind,
     CallbackResult,
     ConfirmationGate,
+    ConfirmBudget,
     callback_app,
     handle_callback,
     handle_callback_async,
@@ -14,6 +15,7 @@ from minimax_s2v.callbacks.receiver import (
 __all__ = [
     "CallbackKind",
     "CallbackResult",
+    "ConfirmBudget",
     "ConfirmationGate",
     "callback_app",
     "handle_callback",

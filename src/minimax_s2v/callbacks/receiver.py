@@ -16,10 +16,18 @@ What the receiver answers (it never raises, and never answers 5xx because of wha
   `{"status": "unconfirmed"}` (the reason is in `result.error` and the log, not the answer).
 - terminal update whose confirmation failed transiently (network, 5xx, rate limit): 503, same
   body, plus `Retry-After`: the input was fine and a redelivery can succeed.
+- update for a task id this application never created (`known`, e.g. the batch journal or the
+  app's own table): 200 `{"status": "ignored"}`, no query, no handler. A forged flood of made-up
+  ids costs nothing.
 - terminal update for a task confirmed moments ago (`ConfirmationGate`): the recent answer is
-  reused. A finished task gives the same result again; a task that was still running (or whose
-  check failed) gets 503 + `Retry-After` and no new query, so a flood of forged POSTs costs at
-  most one query per task per window, and a genuine update is redelivered, not lost.
+  reused. A finished task gives the same result again; for a task that was still running (or
+  whose check failed), or when the confirmation budget is spent, the answer is 200
+  `{"status": "success"}` with `result.deferred` set and no new query: `callback_app` confirms
+  the task once the window has passed and then calls `on_update` with the confirmed result
+  (one deferred check per task at a time). So a forged claim never blocks the genuine update
+  (its sender gets a 200, the app learns the truth moments later), and a flood costs at most
+  one query per task per window, within a global budget (`ConfirmBudget`, or the client's own
+  query limiter) shared by all tasks.
 
 Malformed input gets a 4xx rather than a 200: a retry of the same bytes cannot succeed either, and
 a 4xx makes the mistake visible in the sender's logs. The ASGI app confirms inline (before
@@ -39,10 +47,11 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from minimax_s2v.batch.ratelimit import DEFAULT_QUERIES_PER_MINUTE
 from minimax_s2v.errors.exceptions import MiniMaxError
 from minimax_s2v.flows.ids import file_id_as_string
 from minimax_s2v.flows.status import TaskState, TaskStatus, parse_state
@@ -60,6 +69,8 @@ MAX_BODY_BYTES = 64 * 1024
 RETRY_AFTER_SECONDS = 30
 CONFIRM_WINDOW_SECONDS = 10.0
 """A task is confirmed with the query API at most once in this many seconds."""
+DEFERRED_ATTEMPTS = 30
+"""A deferred confirmation waits a window this many times at most for a budget token."""
 _TASK_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 Confirm = Callable[[str], TaskStatus]
@@ -71,6 +82,8 @@ class CallbackKind(enum.Enum):
     CHALLENGE = "challenge"
     UPDATE = "update"
     REJECTED = "rejected"
+    IGNORED = "ignored"
+    """A task id this application never created: nothing asked, nothing handled."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,9 @@ class CallbackResult:
     reported_code: int | None = None
     """`base_resp.status_code` as the callback sent it, if any."""
     headers: dict[str, str] = field(default_factory=dict)
+    deferred: float | None = None
+    """Seconds after which the claim should be confirmed (it could not be now: the task was
+    checked moments ago, or the budget is spent). `callback_app` does it on its own."""
 
     @property
     def done(self) -> bool:
@@ -230,12 +246,68 @@ def _unconfirmed(update: _Update, exc: BaseException) -> CallbackResult:
 Outcome = TaskStatus | Exception
 
 
+class Ticket(Protocol):
+    """What a query budget hands out: `done()` once the query's answer arrived."""
+
+    def done(self) -> None: ...
+
+
+class QueryBudget(Protocol):
+    """A budget of confirmation queries: a token now, or None (never waits).
+
+    `ConfirmBudget` is one; the batch's query limiter (`AdaptiveRateLimiter.try_acquire`) is
+    another, so that callbacks and polls share one rate.
+    """
+
+    def try_acquire(self) -> Ticket | None: ...
+
+
+class _Done:
+    def done(self) -> None:
+        """Nothing to record."""
+
+
+class ConfirmBudget:
+    """At most `per_minute` confirmation queries a minute across all tasks (a token bucket
+    holding a quarter minute's worth); by default the batch's query rate."""
+
+    def __init__(
+        self,
+        per_minute: float = DEFAULT_QUERIES_PER_MINUTE,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = max(1.0, per_minute / 4.0)
+        self._tokens = self.capacity
+        self._clock = clock
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def try_acquire(self) -> Ticket | None:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            if self._tokens < 1.0:
+                return None
+            self._tokens -= 1.0
+            return _Done()
+
+
+class BudgetSpent(Exception):
+    """No confirmation query may be sent now: the budget is spent."""
+
+
 class ConfirmationGate:
-    """At most one query per task id per `window` seconds, however many callbacks claim it.
+    """At most one query per task id per `window` seconds, however many callbacks claim it,
+    and no more queries than `budget` allows across all tasks.
 
     Concurrent claims for one task share the query in flight; later ones within the window reuse
     its outcome. Remembers at most `max_tasks` task ids (oldest forgotten first). Thread-safe,
-    and usable from several event loops: in-flight sharing is per loop or per thread.
+    and usable from several event loops: in-flight sharing is per loop or per thread. The store
+    is reached only through `recent`, `remember`, `defer` and `undefer` (one place to swap it
+    for a shared one).
     """
 
     def __init__(
@@ -244,14 +316,21 @@ class ConfirmationGate:
         *,
         clock: Callable[[], float] = time.monotonic,
         max_tasks: int = 4096,
+        budget: QueryBudget | None = None,
     ) -> None:
         self.window = window
         self._clock = clock
         self._max = max_tasks
+        self.budget = budget if budget is not None else ConfirmBudget(clock=clock)
         self._recent: OrderedDict[str, tuple[float, Outcome]] = OrderedDict()
+        self._deferred: set[str] = set()
         self._lock = threading.Lock()
         self._threads: dict[str, threading.Event] = {}
         self._tasks: dict[tuple[int, str], asyncio.Future[Outcome]] = {}
+        self.queries = 0
+        """Confirmation queries sent through this gate (what a flood cost)."""
+
+    # -- the store
 
     def recent(self, task_id: str) -> Outcome | None:
         with self._lock:
@@ -263,12 +342,50 @@ class ConfirmationGate:
                 return None
             return found[1]
 
-    def _remember(self, task_id: str, outcome: Outcome) -> None:
+    def remember(self, task_id: str, outcome: Outcome) -> None:
         with self._lock:
             self._recent[task_id] = (self._clock(), outcome)
             self._recent.move_to_end(task_id)
             while len(self._recent) > self._max:
                 self._recent.popitem(last=False)
+
+    def defer(self, task_id: str) -> bool:
+        """Mark a deferred confirmation of `task_id` as pending; False if one already is."""
+        with self._lock:
+            if task_id in self._deferred or len(self._deferred) >= self._max:
+                return False
+            self._deferred.add(task_id)
+            return True
+
+    def undefer(self, task_id: str) -> None:
+        with self._lock:
+            self._deferred.discard(task_id)
+
+    # -- queries
+
+    def _ask(self, task_id: str, confirm: Confirm) -> Outcome:
+        ticket = self.budget.try_acquire()
+        if ticket is None:
+            return BudgetSpent("the confirmation budget is spent")
+        self.queries += 1
+        try:
+            return confirm(task_id)
+        except Exception as exc:  # noqa: BLE001 - remembered as the outcome
+            return exc
+        finally:
+            ticket.done()
+
+    async def _ask_async(self, task_id: str, confirm: AsyncConfirm) -> Outcome:
+        ticket = self.budget.try_acquire()
+        if ticket is None:
+            return BudgetSpent("the confirmation budget is spent")
+        self.queries += 1
+        try:
+            return await _call_confirm(confirm, task_id)
+        except Exception as exc:  # noqa: BLE001 - remembered as the outcome
+            return exc
+        finally:
+            ticket.done()
 
     def confirm(self, task_id: str, confirm: Confirm) -> tuple[Outcome, bool]:
         """(outcome, fresh): fresh is True when this call asked the query API itself."""
@@ -283,16 +400,14 @@ class ConfirmationGate:
                     break
             waiting.wait()
         try:
-            try:
-                outcome: Outcome = confirm(task_id)
-            except Exception as exc:  # noqa: BLE001 - remembered as the outcome
-                outcome = exc
-            self._remember(task_id, outcome)
+            outcome = self._ask(task_id, confirm)
+            if not isinstance(outcome, BudgetSpent):
+                self.remember(task_id, outcome)
         finally:  # also on ^C: whoever waits asks again rather than hanging
             with self._lock:
                 del self._threads[task_id]
             done.set()
-        return outcome, True
+        return outcome, not isinstance(outcome, BudgetSpent)
 
     async def confirm_async(self, task_id: str, confirm: AsyncConfirm) -> tuple[Outcome, bool]:
         """`confirm` for the async receiver: claims arriving together share one query."""
@@ -310,17 +425,15 @@ class ConfirmationGate:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._tasks[key] = future
         try:
-            try:
-                outcome: Outcome = await _call_confirm(confirm, task_id)
-            except Exception as exc:  # noqa: BLE001 - remembered as the outcome
-                outcome = exc
-            self._remember(task_id, outcome)
+            outcome = await self._ask_async(task_id, confirm)
+            if not isinstance(outcome, BudgetSpent):
+                self.remember(task_id, outcome)
             future.set_result(outcome)
         finally:  # cancelled: whoever waits asks again
             del self._tasks[key]
             if not future.done():
                 future.cancel()
-        return outcome, True
+        return outcome, not isinstance(outcome, BudgetSpent)
 
 
 async def _call_confirm(confirm: AsyncConfirm, task_id: str) -> TaskStatus:
@@ -333,21 +446,21 @@ async def _call_confirm(confirm: AsyncConfirm, task_id: str) -> TaskStatus:
     return cast(TaskStatus, await outcome if inspect.isawaitable(outcome) else outcome)
 
 
-def _checked_recently(update: _Update, outcome: Outcome, window: float) -> CallbackResult:
-    """A repeated claim within the window, for a task that was not finished (or not checkable)
-    moments ago: no new query; ask the sender to redeliver after the window."""
+def _deferred(update: _Update, outcome: Outcome, window: float) -> CallbackResult:
+    """A claim that cannot be confirmed now (checked moments ago, or no budget): accepted, to
+    be confirmed after the window. Never a 5xx: the genuine sender may not redeliver."""
     seen = outcome.raw_status if isinstance(outcome, TaskStatus) else type(outcome).__name__
-    error = f"confirmed moments ago ({seen}); not asked again within {window:g} s"
+    error = f"confirmed moments ago or no budget ({seen}); confirming again after {window:g} s"
     logger.info("task %s: %s", update.reported.task_id, error)
     return CallbackResult(
         CallbackKind.UPDATE,
-        503,
-        {"status": "unconfirmed"},
+        200,
+        {"status": "success"},
         reported=update.reported,
         status=None,
         error=error,
         reported_code=update.reported_code,
-        headers={"Retry-After": str(max(1, math.ceil(window)))},
+        deferred=window,
     )
 
 
@@ -355,10 +468,41 @@ def _decide(update: _Update, outcome: Outcome, fresh: bool, window: float) -> Ca
     if isinstance(outcome, TaskStatus):
         if fresh or outcome.state.done:  # a finished task stays finished: reuse the answer
             return _confirmed(update, outcome)
-        return _checked_recently(update, outcome, window)
+        return _deferred(update, outcome, window)
     if fresh:
         return _unconfirmed(update, outcome)
-    return _checked_recently(update, outcome, window)
+    return _deferred(update, outcome, window)
+
+
+Known = Callable[[str], bool] | Container[str]
+"""The task ids this application created: a set, or a lookup (the batch journal, a table)."""
+AsyncKnown = Callable[[str], Awaitable[bool]] | Known
+
+
+def _knows(known: Known | None, task_id: str) -> bool:
+    if known is None:
+        return True
+    if callable(known):
+        return bool(known(task_id))
+    return task_id in known
+
+
+async def _knows_async(known: AsyncKnown | None, task_id: str) -> bool:
+    if known is None or not callable(known):
+        return _knows(known, task_id)
+    answer = known(task_id)
+    return bool(await answer if inspect.isawaitable(answer) else answer)
+
+
+def _ignored(update: _Update) -> CallbackResult:
+    logger.info("callback for a task this application did not create; ignored")
+    return CallbackResult(
+        CallbackKind.IGNORED,
+        200,
+        {"status": "ignored"},
+        reported=update.reported,
+        reported_code=update.reported_code,
+    )
 
 
 def handle_callback(
@@ -367,17 +511,21 @@ def handle_callback(
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     gate: ConfirmationGate | None = None,
+    known: Known | None = None,
 ) -> CallbackResult:
     """Classify one callback body; confirm terminal claims with `confirm(task_id)`.
 
     Never raises. Answer the sender with `result.http_status` and `result.response` (and
     `result.headers`); act on `result.status`, and treat the task as finished only if
     `result.done`. Pass one long-lived `gate` so forged floods cost one query per task per
-    window (`callback_app` does).
+    window (`callback_app` does), and `known` so that ids you never created cost none. When
+    `result.deferred` is set, confirm the task yourself after that many seconds.
     """
     parsed = _parse(body, max_body_bytes)
     if isinstance(parsed, CallbackResult):
         return parsed
+    if not _knows(known, parsed.reported.task_id):
+        return _ignored(parsed)
     if not parsed.reported.state.done:
         return _accepted(parsed)
     if gate is not None:
@@ -396,6 +544,7 @@ async def handle_callback_async(
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     gate: ConfirmationGate | None = None,
+    known: AsyncKnown | None = None,
 ) -> CallbackResult:
     """`handle_callback` for an async `confirm` (e.g. `AsyncMiniMaxVideo.status`).
 
@@ -404,6 +553,8 @@ async def handle_callback_async(
     parsed = _parse(body, max_body_bytes)
     if isinstance(parsed, CallbackResult):
         return parsed
+    if not await _knows_async(known, parsed.reported.task_id):
+        return _ignored(parsed)
     if not parsed.reported.state.done:
         return _accepted(parsed)
     if gate is not None:
@@ -416,18 +567,31 @@ async def handle_callback_async(
     return _confirmed(parsed, confirmed)
 
 
+class _Disconnected(Exception):
+    """The sender went away before its body was complete: nothing to answer."""
+
+
 async def _read_capped(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it grows past `limit` (a huge body is never buffered)."""
+    """The body, or None as soon as it grows past `limit` (a huge body is never buffered).
+
+    The body is read as sent: a callback is never decoded (a `Content-Encoding` is refused by
+    the caller), so the cap is on the bytes the handler will see.
+    """
+    from starlette.requests import ClientDisconnect
+
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise _Disconnected from None
     return b"".join(chunks)
 
 
@@ -438,45 +602,98 @@ def callback_app(
     path: str = "/",
     max_body_bytes: int = MAX_BODY_BYTES,
     confirm_window: float = CONFIRM_WINDOW_SECONDS,
+    known: AsyncKnown | None = None,
+    budget: QueryBudget | None = None,
+    gate: ConfirmationGate | None = None,
 ) -> Starlette:
     """An ASGI app (Starlette) that receives callbacks on POST `path`.
 
     `on_update(result)` (sync or async) is called for every accepted status update, never for a
-    challenge or a rejected body; check `result.done` / `result.succeeded` before acting on a
-    finished task. If `on_update` raises, the app logs it and answers 500 so a redelivering
-    sender can try again: that is the one 5xx, and it is about your handler, not the input.
-    Mount it in a larger app with `Mount("/minimax", app=callback_app(...))`. A task is
-    confirmed at most once per `confirm_window` seconds (see `ConfirmationGate`).
+    challenge, an ignored or a rejected body; check `result.done` / `result.succeeded` before
+    acting on a finished task. If `on_update` raises, the app logs it and answers 500 so a
+    redelivering sender can try again: that is the one 5xx, and it is about your handler, not
+    the input. Mount it in a larger app with `Mount("/minimax", app=callback_app(...))`.
+
+    `known` (a set of task ids, or a lookup, sync or async) makes updates for other ids cost
+    nothing; without it every id is believed to be yours (documented as unsafe for a public
+    URL). A task is confirmed at most once per `confirm_window` seconds and all confirmations
+    share `budget` (`ConfirmBudget()` by default; pass the client's query limiter to share its
+    rate); a claim that must wait is answered 200 and confirmed in the background once the
+    window has passed, then handed to `on_update`.
     """
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
-    from starlette.responses import JSONResponse
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    gate = ConfirmationGate(confirm_window)
+    gate = gate if gate is not None else ConfirmationGate(confirm_window, budget=budget)
+    background: set[asyncio.Task[None]] = set()
+
+    async def handle(result: CallbackResult) -> None:
+        if inspect.iscoroutinefunction(on_update):
+            await on_update(result)
+        elif on_update is not None:
+            outcome = await run_in_threadpool(on_update, result)
+            if inspect.isawaitable(outcome):
+                await outcome
+
+    async def confirm_later(update: _Update, delay: float) -> None:
+        task_id = update.reported.task_id
+        try:
+            for _ in range(DEFERRED_ATTEMPTS):
+                await asyncio.sleep(delay)
+                outcome, _fresh = await gate.confirm_async(task_id, confirm)
+                if not isinstance(outcome, BudgetSpent):
+                    break
+            else:
+                logger.warning("task %s: no confirmation budget; update not confirmed", task_id)
+                return
+            result = _decide(update, outcome, True, gate.window)
+            if result.deferred is None and on_update is not None:
+                await handle(result)
+        except Exception:
+            logger.exception("deferred confirmation failed for task %s", task_id)
+        finally:
+            gate.undefer(task_id)
+
+    def schedule(result: CallbackResult) -> None:
+        assert result.reported is not None
+        assert result.deferred is not None
+        if not gate.defer(result.reported.task_id):
+            return  # one deferred check per task is pending already: it covers this claim too
+        update = _Update(result.reported, result.reported_code)
+        task = asyncio.get_running_loop().create_task(confirm_later(update, result.deferred))
+        background.add(task)
+        task.add_done_callback(background.discard)
 
     async def receive(request: Request) -> Response:
-        body = await _read_capped(request, max_body_bytes)
-        if body is None:
+        coding = request.headers.get("content-encoding", "identity").strip().lower()
+        try:
+            body = await _read_capped(request, max_body_bytes)
+        except _Disconnected:
+            logger.info("callback sender disconnected before the body was complete")
+            return Response(status_code=400)
+        if coding not in ("", "identity"):
+            result = _rejected(415, "a Content-Encoding is not accepted on callbacks")
+        elif body is None:
             result = _rejected(413, f"body exceeds {max_body_bytes} bytes")
         else:
             result = await handle_callback_async(
-                body, confirm, max_body_bytes=max_body_bytes, gate=gate
+                body, confirm, max_body_bytes=max_body_bytes, gate=gate, known=known
             )
-        if result.kind is CallbackKind.UPDATE and on_update is not None:
+        if result.deferred is not None:
+            schedule(result)
+        elif result.kind is CallbackKind.UPDATE and on_update is not None:
             try:
-                if inspect.iscoroutinefunction(on_update):
-                    await on_update(result)
-                else:
-                    outcome = await run_in_threadpool(on_update, result)
-                    if inspect.isawaitable(outcome):
-                        await outcome
+                await handle(result)
             except Exception:
                 logger.exception("callback handler failed for task %s", _task_of(result))
                 return JSONResponse({"status": "error", "error": "handler failed"}, 500)
         return JSONResponse(result.response, result.http_status, headers=result.headers)
 
-    return Starlette(routes=[Route(path, receive, methods=["POST"])])
+    app = Starlette(routes=[Route(path, receive, methods=["POST"])])
+    app.state.gate = gate
+    return app
 
 
 def _task_of(result: CallbackResult) -> str:

@@ -30,7 +30,7 @@ from minimax_s2v.cli.exits import (
     interruption_for,
 )
 from minimax_s2v.cli.logs import logging_to_stderr, secrets_in
-from minimax_s2v.cli.options import api_options
+from minimax_s2v.cli.options import allow_private_urls, api_options
 from minimax_s2v.cli.params import create_params, merge_params
 from minimax_s2v.cli.report import RunState, json_ok
 
@@ -170,7 +170,13 @@ def _client(api_key: str | None, base_url: str | None) -> MiniMaxVideo:
     except ConfigurationError as exc:
         raise click.BadParameter(exc.message, param_hint="--base-url") from None
     transport = _SEAMS.transport() if _SEAMS.transport is not None else None
-    return MiniMaxVideo(secret, base_url=url, retry=_SEAMS.retry, transport=transport)
+    return MiniMaxVideo(
+        secret,
+        base_url=url,
+        retry=_SEAMS.retry,
+        transport=transport,
+        allow_private_urls=allow_private_urls(),
+    )
 
 
 def _time_kwargs() -> dict[str, Any]:

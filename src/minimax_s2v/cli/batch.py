@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from minimax_s2v.cli.exits import EXIT_AUTH, batch_exit_code, interrupt_code, wait_exit_code
-from minimax_s2v.cli.options import api_options
+from minimax_s2v.cli.options import allow_private_urls, api_options
 from minimax_s2v.cli.signals import HANDLED, Terminated
+from minimax_s2v.client.scrub import scrub
 
 if TYPE_CHECKING:
     from minimax_s2v.batch import BatchEvent, BatchReport, JobOutcome
@@ -73,7 +74,12 @@ def _client(api_key: str | None, base_url: str | None) -> AsyncMiniMaxVideo:
     from minimax_s2v.client.clients import AsyncMiniMaxVideo
     from minimax_s2v.client.retry import RetryPolicy
 
-    return AsyncMiniMaxVideo(api_key, base_url=base_url, retry=RetryPolicy.none())
+    return AsyncMiniMaxVideo(
+        api_key,
+        base_url=base_url,
+        retry=RetryPolicy.none(),
+        allow_private_urls=allow_private_urls(),
+    )
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -157,18 +163,18 @@ def _summary(report: BatchReport, quiet: bool) -> None:
 
         table = Table("line", "name", "state", "task id", "error")
         for job in unsaved[:50]:
-            table.add_row(str(job.line), job.name, job.state, job.task_id or "", job.error or "")
+            row = (str(job.line), job.name, job.state, job.task_id or "", job.error or "")
+            table.add_row(*(scrub(cell) for cell in row))
         Console(stderr=True).print(table)
     else:
         for job in unsaved[:50]:
             task = f" task {job.task_id}" if job.task_id else ""
-            click.echo(
-                f"  line {job.line} {job.name}: {job.state}{task} {job.error or ''}", err=True
-            )
+            line = f"  line {job.line} {job.name}: {job.state}{task} {job.error or ''}"
+            click.echo(scrub(line), err=True)
     if len(unsaved) > 50:
         click.echo(f"  ... and {len(unsaved) - 50} more in the report", err=True)
     for skipped in report.skipped_lines:
-        click.echo(f"  skipped line {skipped['line']}: {skipped['error']}", err=True)
+        click.echo(scrub(f"  skipped line {skipped['line']}: {skipped['error']}"), err=True)
 
 
 @click.command()
@@ -283,6 +289,7 @@ def batch(
                     skip_invalid=skip_invalid,
                     api_key=api_key,
                     base_url=base_url,
+                    allow_private_urls=allow_private_urls(),
                     on_event=progress.event,
                 )
             )
@@ -306,7 +313,7 @@ def batch(
         click.echo("hint: fix the skipped lines, then run the same command again", err=True)
     elif code != 0:
         click.echo(f"hint: {RESUME_HINT}", err=True)
-    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else str(written))
+    click.echo(scrub(json.dumps(report.as_dict(), indent=2)) if as_json else str(written))
     return code
 
 
@@ -361,19 +368,21 @@ def wait(
         async with _client(api_key, base_url) as client:
             return await wait_and_save(client, task_id, out, options)
 
+    shown = scrub(task_id)  # a key pasted as the task id is never echoed
     if not quiet:
-        click.echo(f"wait: polling task {task_id} ...", err=True)
+        click.echo(f"wait: polling task {shown} ...", err=True)
     try:
         outcome = _run(_wait())
     except KeyboardInterrupt as stopped:
         click.echo("wait: interrupted; the task keeps running at MiniMax", err=True)
-        click.echo(f"hint: `minimax-video wait {task_id} --out {out}` picks it up", err=True)
+        click.echo(f"hint: `minimax-video wait {shown} --out {out}` picks it up", err=True)
         return interrupt_code(stopped)
     code = wait_exit_code(outcome)
     if code == 0:
         click.echo(str(out))
         return code
-    click.echo(f"error: task {task_id}: {outcome.state}: {outcome.error or 'not saved'}", err=True)
+    error = scrub(f"error: task {task_id}: {outcome.state}: {outcome.error or 'not saved'}")
+    click.echo(error, err=True)
     if outcome.state in ("created", "succeeded"):
-        click.echo(f"hint: run `minimax-video wait {task_id} --out {out}` again", err=True)
+        click.echo(f"hint: run `minimax-video wait {shown} --out {out}` again", err=True)
     return code

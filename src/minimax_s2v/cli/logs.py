@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from minimax_s2v.client.scrub import register, scrub
+
 
 def secrets_in(args: Sequence[str]) -> list[str]:
     """Every API key this run might know, to scrub from anything it prints."""
@@ -21,14 +23,16 @@ def secrets_in(args: Sequence[str]) -> list[str]:
             found.append(args[i + 1])
         elif arg.startswith("--api-key="):
             found.append(arg.partition("=")[2])
-    return [s for s in found if len(s) >= 4]
+    for secret in found:
+        register(secret)
+    return [s for s in found if len(s.strip()) >= 4]
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
-    """`text` with every one of `secrets` masked (messages, hints and log lines alike)."""
+    """`text` with every key masked in every spelling (the one scrubber, `client.scrub`)."""
     for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+        register(secret)
+    return scrub(text)
 
 
 class _LogFormatter(logging.Formatter):

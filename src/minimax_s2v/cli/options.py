@@ -9,9 +9,33 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+ALLOW_PRIVATE_URLS = "minimax_s2v.allow_private_urls"
+"""Where `--allow-private-urls` is kept (`click.Context.meta`), read by `allow_private_urls()`."""
+
+
+def _keep_allow_private(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    ctx.meta[ALLOW_PRIVATE_URLS] = bool(value)
+
+
+def allow_private_urls() -> bool:
+    """Whether this run lets image URLs and downloads reach private addresses."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(ALLOW_PRIVATE_URLS, False))
+
 
 def api_options(func: F) -> F:
-    """--api-key / --base-url / --quiet, shared by the commands that talk to MiniMax."""
+    """--api-key / --base-url / --quiet / --allow-private-urls, shared by the commands that talk
+    to MiniMax."""
+    func = click.option(
+        "--allow-private-urls",
+        is_flag=True,
+        envvar="MINIMAX_ALLOW_PRIVATE_URLS",
+        show_envvar=True,
+        expose_value=False,
+        callback=_keep_allow_private,
+        help="Let image URLs and downloads reach loopback and private addresses (refused by "
+        "default: a URL could reach this machine's own network).",
+    )(func)
     func = click.option(
         "-q", "--quiet", is_flag=True, help="No progress display (errors are still printed)."
     )(func)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack, cast
 import httpx
 from minimax_s2v_client import Client
 
+from minimax_s2v.client import fetches
+from minimax_s2v.client.bodies import aread_answer, read_answer
 from minimax_s2v.client.config import (
     BearerAuth,
     Secret,
@@ -42,7 +44,7 @@ from minimax_s2v.flows.timing import (
     WaitTiming,
 )
 from minimax_s2v.inputs.images import ImageSource
-from minimax_s2v.output.download import DOWNLOAD_CHUNK
+from minimax_s2v.output.download import DOWNLOAD_SECONDS
 
 if TYPE_CHECKING:
     from minimax_s2v.validation import SpecValidator
@@ -181,7 +183,9 @@ class MiniMaxVideo(_Common):
     `api_key` defaults to MINIMAX_API_KEY; `base_url` to MINIMAX_BASE_URL, else
     https://api.minimax.io; `timeout` (seconds or httpx.Timeout) to 10 s connect / 60 s read;
     `retry` to `RetryPolicy()`; `validate=True` checks every request and answer against the
-    bundled spec; `transport` replaces the network (e.g. the fake's `transport()`).
+    bundled spec; `transport` replaces the network (e.g. the fake's `transport()`);
+    `allow_private_urls=True` lets image URLs and downloads reach loopback and private
+    addresses (refused by default: docs/security.md).
     """
 
     def __init__(
@@ -193,8 +197,15 @@ class MiniMaxVideo(_Common):
         retry: RetryPolicy | None = None,
         validate: bool = False,
         transport: httpx.BaseTransport | None = None,
+        allow_private_urls: bool = False,
     ) -> None:
         super().__init__(api_key, base_url, timeout, retry)
+        self._fetch_http = fetches.fetch_client(
+            transport,
+            allow_private=allow_private_urls,
+            base_url=self._base_url,
+            timeout=self._timeout,
+        )
         if validate:
             from minimax_s2v.validation import ValidatingTransport  # loads the spec: lazily
 
@@ -287,11 +298,13 @@ class MiniMaxVideo(_Common):
         overwrite: bool = False,
         extra_query: Mapping[str, object] | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = DOWNLOAD_SECONDS,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
         `on_progress(done, total)` after each chunk; `total` is 0 when unknown. An existing
         file is replaced only with `overwrite=True` (InputError otherwise, before fetching).
+        `timeout` bounds the whole download, every attempt included (None: no overall limit).
         """
         flow = self._flows.download(
             file_id,
@@ -299,6 +312,7 @@ class MiniMaxVideo(_Common):
             on_progress=on_progress,
             overwrite=overwrite,
             extras=request_extras(None, extra_query, extra_headers),  # for the retrieve calls
+            deadline=timeout,
         )
         return self._run(flow)
 
@@ -348,6 +362,7 @@ class MiniMaxVideo(_Common):
 
     def close(self) -> None:
         self._http.close()
+        self._fetch_http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -391,10 +406,9 @@ class MiniMaxVideo(_Common):
     def _attempt(self, call: ApiCall[T]) -> T:
         try:
             method, url, rest = self._split(call.request)
-            if call.body is None:
-                response = self._http.request(method, url, **rest)
-            else:
-                response = self._http.request(method, url, **rest, content=call.body)
+            content: dict[str, Any] = {} if call.body is None else {"content": call.body}
+            request = self._http.build_request(method, url, **rest, **content)
+            response = read_answer(self._http.send(request, stream=True))
         except httpx.HTTPError as exc:
             raise transport_error(exc, call.operation, call.task_id) from exc
         except MiniMaxError as exc:  # from a validating transport
@@ -403,18 +417,16 @@ class MiniMaxVideo(_Common):
         return call.parse(response)
 
     def _fetch(self, fetch: Fetch) -> int:
-        return self._retry.call_sync(lambda: self._fetch_once(fetch), fetch.retry_on, OP_DOWNLOAD)
+        deadline = fetches.Deadline(fetch.deadline)
+        return self._retry.call_sync(
+            lambda: self._fetch_once(fetch, deadline),
+            deadline.retry_on(fetch.retry_on),
+            OP_DOWNLOAD,
+        )
 
-    def _fetch_once(self, fetch: Fetch) -> int:
+    def _fetch_once(self, fetch: Fetch, deadline: fetches.Deadline) -> int:
         try:
-            # auth=None: the API key never goes to the download host.
-            with self._http.stream(
-                "GET", fetch.url, auth=None, follow_redirects=True, **self._per_request
-            ) as response:
-                fetch.sink.begin(response)
-                for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
-                    fetch.sink.write(chunk)
-                return fetch.sink.finish()
+            return fetches.fetch_once(self._fetch_http, fetch, deadline, self._timeout)
         except httpx.HTTPError as exc:
             raise transport_error(exc, OP_DOWNLOAD) from exc
 
@@ -453,8 +465,15 @@ class AsyncMiniMaxVideo(_Common):
         retry: RetryPolicy | None = None,
         validate: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
+        allow_private_urls: bool = False,
     ) -> None:
         super().__init__(api_key, base_url, timeout, retry)
+        self._fetch_http = fetches.async_fetch_client(
+            transport,
+            allow_private=allow_private_urls,
+            base_url=self._base_url,
+            timeout=self._timeout,
+        )
         if validate:
             from minimax_s2v.validation import AsyncValidatingTransport
 
@@ -548,10 +567,12 @@ class AsyncMiniMaxVideo(_Common):
         overwrite: bool = False,
         extra_query: Mapping[str, object] | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = DOWNLOAD_SECONDS,
     ) -> Path:
         """Download the video atomically to `dest` (a file, or a folder); returns the path.
 
-        An existing file is replaced only with `overwrite=True`.
+        An existing file is replaced only with `overwrite=True`; `timeout` bounds the whole
+        download.
         """
         flow = self._flows.download(
             file_id,
@@ -559,6 +580,7 @@ class AsyncMiniMaxVideo(_Common):
             on_progress=on_progress,
             overwrite=overwrite,
             extras=request_extras(None, extra_query, extra_headers),  # for the retrieve calls
+            deadline=timeout,
         )
         return await self._run(flow)
 
@@ -608,6 +630,7 @@ class AsyncMiniMaxVideo(_Common):
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._fetch_http.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -655,12 +678,10 @@ class AsyncMiniMaxVideo(_Common):
     async def _attempt(self, call: ApiCall[T]) -> T:
         try:
             method, url, rest = self._split(call.request)
-            if call.body is None:
-                response = await self._http.request(method, url, **rest)
-            else:
-                response = await self._http.request(
-                    method, url, **rest, content=call.body.async_chunks()
-                )
+            chunks = None if call.body is None else call.body.async_chunks()
+            content: dict[str, Any] = {} if chunks is None else {"content": chunks}
+            request = self._http.build_request(method, url, **rest, **content)
+            response = await aread_answer(await self._http.send(request, stream=True))
         except httpx.HTTPError as exc:
             raise transport_error(exc, call.operation, call.task_id) from exc
         except MiniMaxError as exc:  # from a validating transport
@@ -669,19 +690,17 @@ class AsyncMiniMaxVideo(_Common):
         return call.parse(response)
 
     async def _fetch(self, fetch: Fetch) -> int:
+        deadline = fetches.Deadline(fetch.deadline)
         return await self._retry.call_async(
-            lambda: self._fetch_once(fetch), fetch.retry_on, OP_DOWNLOAD
+            lambda: self._fetch_once(fetch, deadline),
+            deadline.retry_on(fetch.retry_on),
+            OP_DOWNLOAD,
         )
 
-    async def _fetch_once(self, fetch: Fetch) -> int:
+    async def _fetch_once(self, fetch: Fetch, deadline: fetches.Deadline) -> int:
         try:
-            async with self._http.stream(
-                "GET", fetch.url, auth=None, follow_redirects=True, **self._per_request
-            ) as response:
-                fetch.sink.begin(response)
-                async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
-                    fetch.sink.write(chunk)
-                await _off_the_loop(fetch.sink.flush)
-                return fetch.sink.check()
+            await fetches.afetch_once(self._fetch_http, fetch, deadline, self._timeout)
+            await _off_the_loop(fetch.sink.flush)
+            return fetch.sink.check()
         except httpx.HTTPError as exc:
             raise transport_error(exc, OP_DOWNLOAD) from exc

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from minimax_s2v_client import client as client_defaults
 
+from minimax_s2v.client.scrub import register
 from minimax_s2v.errors.exceptions import ConfigurationError
 from minimax_s2v.validation.spec import bundled_spec
 
@@ -43,6 +44,7 @@ class Secret:
         if not _HEADER_SAFE.fullmatch(value):
             # Also refuses CR/LF: a key must never be able to inject a header.
             raise ConfigurationError("the API key contains spaces or non-printable characters")
+        register(value)  # scrubbed from every output of this process from now on
         self._value = value
 
     def reveal(self) -> str:

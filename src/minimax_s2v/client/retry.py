@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from typing import Any, TypeVar
 
 import stamina
 
+from minimax_s2v.client.scrub import without_query
 from minimax_s2v.errors.exceptions import (
     APIError,
     ConnectError,
@@ -57,13 +57,10 @@ retry_logger = logging.getLogger("minimax_s2v.client.retry")
 """One WARNING line per scheduled retry of the layer (and per poll `wait` skips)."""
 retry_logger.addHandler(logging.NullHandler())  # no bare lines for apps that configure nothing
 
-_URL_TAIL = re.compile(r"(https?://[^\s?#]*)[?#]\S*")
-
 
 def describe_failure(exc: BaseException) -> str:
     """`Type: message` for a log line, with URL queries (signatures) cut off."""
-    text = _URL_TAIL.sub(r"\1?...", str(exc))
-    return f"{type(exc).__name__}: {text}"
+    return f"{type(exc).__name__}: {without_query(str(exc))}"
 
 
 @dataclass(frozen=True)

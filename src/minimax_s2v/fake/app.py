@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from minimax_s2v.fake.callbacks import delivering, pump
+from minimax_s2v.fake.limits import BodyLimit
 from minimax_s2v.fake.middleware import FaultMiddleware
 from minimax_s2v.fake.routes import routes
 from minimax_s2v.fake.state import CallbackDelivery, FakeState
@@ -32,7 +33,7 @@ class FakeMiniMax(FakeState):
         """The ASGI app: the routes behind the fault middleware, pumping callbacks when served."""
         return Starlette(
             routes=routes(self),
-            middleware=[Middleware(FaultMiddleware, fake=self)],
+            middleware=[Middleware(BodyLimit), Middleware(FaultMiddleware, fake=self)],
             lifespan=lambda app: delivering(self),
         )
 

@@ -18,6 +18,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from minimax_s2v.fake.app import FakeMiniMax
+from minimax_s2v.fake.limits import server_limits
 
 CALLBACK_POLL_SECONDS = 0.1
 
@@ -42,7 +43,9 @@ def _url(host: str, sock: socket.socket) -> str:
 def _server(fake: FakeMiniMax, log_level: str) -> uvicorn.Server:
     if fake.callback_poll_interval is None:
         fake.callback_poll_interval = CALLBACK_POLL_SECONDS
-    config = uvicorn.Config(fake.app, log_level=log_level, lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        fake.app, log_level=log_level, lifespan="on", access_log=False, **server_limits()
+    )
     return uvicorn.Server(config)
 
 

@@ -94,16 +94,28 @@ class Sleep:
 
 @dataclass(frozen=True)
 class Fetch:
-    """Stream `url` (without the API key) into `sink`, retried by `retry_on`; result: bytes."""
+    """Stream `url` (without the API key) into `sink`, retried by `retry_on`; result: bytes.
+
+    `deadline`: seconds for the whole fetch, every attempt included (None: no overall limit).
+    """
 
     url: str
     sink: Sink
     retry_on: RetryPredicate = retry_read
+    deadline: float | None = None
 
 
 class Sink(Protocol):
     """Where `Fetch` streams a body: `begin`, `write` per chunk, then `finish` (or, in the
-    async client, `flush` in a thread and `check`)."""
+    async client, `flush` in a thread and `check`).
+
+    `limit`: the most decoded bytes the body may have; `video`: a layered coding is refused.
+    """
+
+    @property
+    def limit(self) -> int: ...
+    @property
+    def video(self) -> bool: ...
 
     def begin(self, response: httpx.Response) -> None: ...
     def write(self, chunk: bytes) -> None: ...

@@ -30,6 +30,7 @@ from minimax_s2v_client.models import (
 )
 from minimax_s2v_client.types import UNSET
 
+from minimax_s2v.client.addresses import AddressNotAllowedError
 from minimax_s2v.client.config import Secret
 from minimax_s2v.client.retry import (
     describe_failure,
@@ -76,12 +77,14 @@ from minimax_s2v.inputs.images import (
     prepare_image,
 )
 from minimax_s2v.inputs.remote import (
+    IMAGE_CHECK_SECONDS,
     RemoteImageSink,
     local_image_paths,
     refuse_credentials,
     remote_image_url,
 )
 from minimax_s2v.output.download import (
+    DOWNLOAD_SECONDS,
     DownloadSink,
     names_a_folder,
     resolve_target,
@@ -242,8 +245,11 @@ class Flows:
         logger.info("submitted task %s", task_id)
         return task_id
 
-    def check_remote_image(self, image: ImageSource) -> Flow[None]:
-        """For an http(s) image: fetch it (20 MB cap) and check it by content; else nothing.
+    def check_remote_image(
+        self, image: ImageSource, deadline: float = IMAGE_CHECK_SECONDS
+    ) -> Flow[None]:
+        """For an http(s) image: fetch it (20 MB cap, `deadline` s in all) and check it by
+        content; else nothing. The address policy applies (the client's fetch transport).
 
         It is still sent as the URL. A 4xx, a bad image or a fetch that fails after the retries
         is an InputError: the billed create is never sent for an image MiniMax cannot use.
@@ -254,7 +260,9 @@ class Flows:
         refuse_credentials(url)
         sink = RemoteImageSink(url)
         try:
-            yield Fetch(url, sink)
+            yield Fetch(url, sink, deadline=deadline)
+        except AddressNotAllowedError as exc:  # the URL or a redirect hop: no host named
+            raise AddressNotAllowedError(f"image: {exc.message}; nothing was sent") from None
         except InputError:
             raise
         except MiniMaxError as exc:
@@ -347,6 +355,7 @@ class Flows:
         overwrite: bool = False,
         protect: Sequence[Path] = (),
         extras: RequestExtras = NO_EXTRAS,
+        deadline: float | None = DOWNLOAD_SECONDS,
     ) -> Flow[Path]:
         """Retrieve, stream to a temp file, check, rename; re-retrieve once on an expired URL.
 
@@ -372,7 +381,7 @@ class Flows:
                 failures: list[MiniMaxError] = []
                 for url in info.urls():
                     try:
-                        yield Fetch(url, sink)
+                        yield Fetch(url, sink, deadline=deadline)
                     except OutputFileError:
                         raise  # the disk, not the network: another URL cannot help
                     except MiniMaxError as exc:
@@ -428,7 +437,7 @@ class Flows:
         else:
             check_target(out, overwrite=overwrite, protect=protect)
         if verify_image_url:
-            yield from self.check_remote_image(image)
+            yield from self.check_remote_image(image, min(IMAGE_CHECK_SECONDS, timing.timeout))
         task_id = yield from run_call(create)
         logger.info("submitted task %s", task_id)
         resume = Resume(task_id, None, os.fspath(out), overwrite)

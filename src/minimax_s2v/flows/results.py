@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from minimax_s2v.client.scrub import without_query
+
 # --- results -------------------------------------------------------------------------------
 
 
@@ -21,6 +23,16 @@ class FileInfo:
     purpose: str | None = None
     backup_download_url: str | None = None
     """Undocumented; a third-party client falls back to it when present."""
+
+    def __repr__(self) -> str:
+        """Without the URLs' queries: they carry a signature valid for an hour."""
+        fields = ", ".join(
+            f"{name}={without_query(value) if isinstance(value, str) else value!r}"
+            if name.endswith("url")
+            else f"{name}={value!r}"
+            for name, value in vars(self).items()
+        )
+        return f"FileInfo({fields})"
 
     def urls(self) -> tuple[str, ...]:
         if self.backup_download_url and self.backup_download_url != self.download_url:

@@ -119,13 +119,22 @@ def _from_string(text: str) -> PreparedImage:
     if not match or len(scheme) == 1:
         return _from_path(Path(text))
     if scheme in ("http", "https"):
-        parts = urlsplit(stripped)
-        if not parts.hostname or _SPACE.search(stripped):
+        if not _valid_url(stripped):
             raise _fail(_short(stripped), "a URL needs a host and no spaces", repr(_short(text)))
         return PreparedImage(source=_short(stripped), remote_url=stripped)
     if scheme == "data":
         return _from_data_url(stripped)
     raise _fail(_short(stripped), "URLs must be http, https or data", f"scheme {scheme!r}")
+
+
+def _valid_url(url: str) -> bool:
+    """An absolute http(s) URL with a host, a port that exists and no spaces."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError past 65535
+    except ValueError:  # "http://[::1/x": an unclosed IPv6 literal
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not _SPACE.search(url)
 
 
 def _short(text: str) -> str:
@@ -313,7 +322,6 @@ def check_callback_url(url: object) -> str | None:
         return None
     if not isinstance(url, str):
         raise InputError(f"callback_url must be a string; measured: {type(url).__name__}")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or _SPACE.search(url):
+    if not _valid_url(url):
         raise InputError(f"callback_url must be an absolute http(s) URL; measured: {url!r}")
     return url

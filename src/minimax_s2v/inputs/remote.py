@@ -1,9 +1,10 @@
 """http(s) subject images, checked before the billed create.
 
 MiniMax fetches a URL image itself, and a URL that answers 404 (or serves a GIF, or a 10 px
-thumbnail) would be billed and then fail. So the layer fetches it first, through the client's own
-connection (the layer's timeouts and retries; never with the API key), at most 20 MB, and checks
-the bytes with the same rules as a local image. The request still carries the URL as given. Users
+thumbnail) would be billed and then fail. So the layer fetches it first, through the client's
+fetch client (the address policy on every hop, bounded decoding, one deadline for the whole
+check, never the API key: `client.fetches`), at most 20 MB, and checks the bytes with the same
+rules as a local image. The request still carries the URL as given. Users
 whose image host serves MiniMax differently than us (allow-lists, signed one-shot URLs) can skip
 the check (`verify_image_url=False`, CLI `--no-verify-image-url`).
 """
@@ -47,16 +48,19 @@ def local_image_paths(image: ImageSource) -> tuple[Path, ...]:
 
 def shown(url: str) -> str:
     """The URL for messages: no user info, no query (it may carry a signature)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # "http://[::1/x", a port past 65535: not a URL, shown as none
+        return "(not a valid URL)"
     text = f"{parts.scheme}://{host}{port}{parts.path}"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def refuse_credentials(url: str) -> None:
     """An image URL with `user:password@` is not fetched: httpx would log it with the request."""
-    if "@" in urlsplit(url).netloc:
+    if "@" in url.partition("://")[2].partition("/")[0]:
         raise InputError(
             f"image {shown(url)}: a URL with credentials (user:password@) is not fetched to be "
             "checked, so that they never reach a log; use a signed URL, or pass "
@@ -64,8 +68,15 @@ def refuse_credentials(url: str) -> None:
         )
 
 
+IMAGE_CHECK_SECONDS = 30.0
+"""The whole image check (every attempt, every redirect) ends within this, or is refused."""
+
+
 class RemoteImageSink:
     """Collects a fetched image in memory, up to the size limit, for `Flows.check_remote_image`."""
+
+    limit = MAX_IMAGE_BYTES
+    video = False
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -14,6 +14,7 @@ from typing import IO
 import httpx
 
 from minimax_s2v.errors.exceptions import (
+    DownloadError,
     DownloadURLExpiredError,
     HTTPStatusError,
     IncompleteDownloadError,
@@ -25,8 +26,18 @@ from minimax_s2v.output.targets import hold, place, remove_stale_parts
 
 logger = logging.getLogger("minimax_s2v")
 
-DOWNLOAD_CHUNK = 64 * 1024
 EXPIRED_URL_STATUSES = frozenset({403, 404, 410})
+DOWNLOAD_SECONDS = 600.0
+"""The whole download (every attempt, every URL) ends within this: a drip is not a download."""
+MAX_VIDEO_BYTES = 2_000_000_000
+"""The most a video may have when the retrieve answer gives no size (a 6 s clip is ~5 MB)."""
+_VIDEO_SIGNATURES = ((4, b"ftyp"), (0, b"\x1aE\xdf\xa3"))
+"""MP4/MOV (an `ftyp` box first) and Matroska/WebM (the EBML magic)."""
+
+
+def looks_like_video(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a video container (MP4, MOV, WebM)."""
+    return any(head[at : at + len(magic)] == magic for at, magic in _VIDEO_SIGNATURES)
 
 
 # --- downloads -------------------------------------------------------------------------------
@@ -91,9 +102,11 @@ def write_failed(exc: OSError, target: Path) -> OutputFileError:
 class DownloadSink:
     """One temporary file beside the target, rewritten by each attempt, renamed when complete.
 
-    Constant memory: chunks go straight to disk. The byte count is checked against the retrieve
-    answer and Content-Length. `discard` (always called by the flow) removes the temporary file
-    unless it was committed, so no partial file survives an error, a cancel or a ^C.
+    Constant memory: chunks go straight to disk. The byte count must equal the retrieve answer's
+    `bytes` (and Content-Length); without `bytes`, the file must start as a video does (an HTML
+    error page served with 200 is not saved as the video). `discard` (always called by the
+    flow) removes the temporary file unless it was committed, so no partial file survives an
+    error, a cancel or a ^C.
     """
 
     def __init__(
@@ -115,7 +128,15 @@ class DownloadSink:
         self._content_length: int | None = None
         self._file: IO[bytes] | None = None
         self._on_progress = on_progress
+        self._head = b""
         self.committed = False
+
+    video = True
+
+    @property
+    def limit(self) -> int:
+        """The most bytes this body may have: the announced size, else `MAX_VIDEO_BYTES`."""
+        return self.expected if self.expected is not None else MAX_VIDEO_BYTES
 
     def begin(self, response: httpx.Response) -> None:
         """Check the status and start a fresh attempt (truncating any earlier one)."""
@@ -136,6 +157,7 @@ class DownloadSink:
         except OSError as exc:
             raise write_failed(exc, self.target) from None
         self.written = 0
+        self._head = b""
         length = response.headers.get("Content-Length")
         encoded = response.headers.get("Content-Encoding", "identity") != "identity"
         self._content_length = int(length) if length and length.isdigit() and not encoded else None
@@ -144,6 +166,12 @@ class DownloadSink:
 
     def write(self, chunk: bytes) -> None:
         assert self._file is not None, "begin() first"
+        if self.written + len(chunk) > self.limit:
+            raise IncompleteDownloadError(
+                f"received more than the {self.limit} bytes expected", operation=OP_DOWNLOAD
+            )
+        if len(self._head) < 8:
+            self._head += chunk[:8]
         try:
             self._file.write(chunk)
         except OSError as exc:
@@ -186,6 +214,12 @@ class DownloadSink:
                 f"received {self.written} bytes, Content-Length said {self._content_length}",
                 operation=OP_DOWNLOAD,
             )
+        if self.expected is None and not looks_like_video(self._head):
+            raise DownloadError(
+                "the download is not a video (and the retrieve answer gave no size to check it "
+                "against): not saved",
+                operation=OP_DOWNLOAD,
+            )
         return self.written
 
     def commit(self) -> Path:
@@ -207,9 +241,12 @@ class DownloadSink:
         with contextlib.suppress(OSError):  # closing a file that failed to write: it goes anyway
             self._close()
         if not self.committed:
-            with contextlib.suppress(FileNotFoundError):
-                self.tmp.unlink()
-        self._lock.close()
+            try:
+                self.tmp.unlink(missing_ok=True)
+            except OSError as exc:  # the folder became unwritable: the error in flight wins
+                logger.warning("could not remove %s: %s", self.tmp, exc.strerror or exc)
+        with contextlib.suppress(OSError):
+            self._lock.close()
 
     def _close(self) -> None:
         if self._file is not None:

@@ -261,4 +261,4 @@ def test_a_password_with_url_delimiters_is_refused_and_never_echoed() -> None:
 def test_a_resume_command_quotes_what_the_server_sent() -> None:
     from minimax_s2v.errors.resume import Resume
 
-    assert Resume("$(touch pwned)").command() == "minimax-video status '$(touch pwned)'"
+    assert Resume("$(touch pwned)").command() == "minimax-video wait '$(touch pwned)' --out video.mp4"

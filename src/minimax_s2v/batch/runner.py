@@ -57,9 +57,9 @@ from minimax_s2v.errors.exceptions import (
     RateLimitedError,
     RequestValidationError,
     SensitiveOutputError,
-    UnknownAPIError,
     error_code,
 )
+from minimax_s2v.errors.resume import task_may_exist_after_create
 from minimax_s2v.flows.status import TaskState
 from minimax_s2v.flows.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, WaitTiming
 from minimax_s2v.output.targets import place
@@ -93,17 +93,6 @@ def _retry_state(
     if task_id and not task_ended:
         return JobState.CREATED  # poll again
     return JobState.PENDING
-
-
-def _definite_refusal(exc: MiniMaxError) -> bool:
-    """A create answered with a code that means no task was made (bad input, moderation,
-    balance...). Codes the catalogue retries for reads only (server-side failures such as
-    1001) and codes it does not know may follow a created task: those are uncertain."""
-    return (
-        isinstance(exc, APIError)
-        and exc.policy.retry == "never"
-        and not isinstance(exc, UnknownAPIError)
-    )
 
 
 @dataclass(frozen=True)
@@ -418,7 +407,7 @@ class BatchRunner:
                     self._count(name, JobState.PENDING, str(exc))
                     self._halt(exc)
                     return JobState.PENDING
-                if _definite_refusal(exc):  # answered with a code that creates nothing
+                if not task_may_exist_after_create(exc):  # answered: nothing was created
                     return self._failed(name, exc.code, str(exc))
                 return self._uncertain(name, f"{exc}; a task may exist")
             self.creates.succeeded()

@@ -90,7 +90,8 @@ def test_batch_with_failed_tasks_exits_incomplete_naming_them(tmp_path: Path) ->
     assert result.exit_code == EXIT_INCOMPLETE
     for task_id in fake.tasks:
         assert f"task {task_id}" in result.stderr
-    assert "run the same command again" in result.stderr
+    assert "hint: 2 job(s) failed: run the same command with --retry-failed" in result.stderr
+    assert "run the same command again" not in result.stderr
 
 
 def test_batch_with_a_refused_key_stops_and_says_so(
@@ -101,50 +102,3 @@ def test_batch_with_a_refused_key_stops_and_says_so(
     assert result.exit_code == EXIT_AUTH
     assert "stopped creating: invalid api key" in result.stderr
     assert len(fake.tasks) == 0
-
-
-def test_wait_saves_an_existing_task_and_never_replaces_a_file(
-    tmp_path: Path, fake: FakeMiniMax, url: str
-) -> None:
-    with MiniMaxVideo(FAKE_API_KEY, base_url=url) as client:
-        task_id = client.submit(sample_face_png(), "a prompt")
-    out = tmp_path / "clip.mp4"
-    result = _cli(url, "wait", task_id, "--out", str(out), "--poll-interval", "0.05")
-    assert result.exit_code == EXIT_OK, result.stderr
-    assert result.stdout.strip() == str(out)
-    assert out.read_bytes() == fake.video_bytes
-    assert len(fake.tasks) == 1  # nothing created
-
-    refused = _cli(url, "wait", task_id, "--out", str(out))
-    assert refused.exit_code == EXIT_USAGE
-    assert "exists (pass --force" in refused.stderr
-    assert not list(tmp_path.glob(".*"))  # no staging or partial file left
-
-
-def test_wait_on_a_failed_task_names_it(tmp_path: Path) -> None:
-    fake = FakeMiniMax(stage_seconds=(0.05, 0.05, 0.1), faults=Faults(seed=2, task_fail=1.0))
-    with running_server(fake) as url:
-        with MiniMaxVideo(FAKE_API_KEY, base_url=url) as client:
-            task_id = client.submit(sample_face_png(), "a prompt")
-        result = _cli(
-            url, "wait", task_id, "--out", str(tmp_path / "c.mp4"), "--poll-interval", "0.05"
-        )
-    assert result.exit_code == EXIT_TASK_FAILED
-    assert f"task {task_id}: failed" in result.stderr
-    assert not (tmp_path / "c.mp4").exists()
-
-
-def test_wait_on_a_task_still_running_says_how_to_pick_it_up(tmp_path: Path) -> None:
-    from minimax_s2v.cli.exits import EXIT_TIMEOUT
-
-    fake = FakeMiniMax(stage_seconds=(60.0, 60.0, 60.0))
-    with running_server(fake) as url:
-        with MiniMaxVideo(FAKE_API_KEY, base_url=url) as client:
-            task_id = client.submit(sample_face_png(), "a prompt")
-        out = str(tmp_path / "c.mp4")
-        result = _cli(
-            url, "wait", task_id, "--out", out, "--poll-interval", "0.05", "--timeout", "0.3"
-        )
-    assert result.exit_code == EXIT_TIMEOUT
-    assert f"task {task_id}: created" in result.stderr
-    assert f"minimax-video wait {task_id} --out {out}" in result.stderr

@@ -51,7 +51,7 @@ def test_a_garbled_create_answer_says_a_task_may_exist_never_try_again_later(
     result = env.run("generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"))
     assert result.exit_code == EXIT_NETWORK, result.output
     assert "may exist" in result.stderr
-    assert "minimax-video status" in result.stderr
+    assert "console before submitting again" in result.stderr
     assert "try again later" not in result.stderr
     assert len(env.fake.tasks) == 1  # sent once, never resubmitted
 
@@ -66,7 +66,7 @@ def test_quiet_still_names_the_task_on_failure(
     assert result.exit_code == EXIT_TIMEOUT
     (task_id,) = env.fake.tasks
     assert f"submitted task {task_id}" in result.stderr
-    assert f"minimax-video status {task_id}" in result.stderr
+    assert f"minimax-video wait {task_id} --out" in result.stderr
 
 
 def test_quiet_hides_retry_warnings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_ctrl_c_names_the_task_and_download_does_not_talk_about_a_task(
     def interrupt(seconds: float) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("minimax_s2v.cli.app._SEAMS.sleep", interrupt)
+    monkeypatch.setattr(env.seams, "sleep", interrupt)
     result = env.run("generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"))
     assert result.exit_code == EXIT_INTERRUPTED
     (task_id,) = env.fake.tasks
@@ -216,14 +216,16 @@ async def test_a_cancelled_async_generate_leaves_no_part_and_keeps_the_ids(tmp_p
 
 
 def test_json_says_a_task_may_exist_when_interrupted_during_the_create() -> None:
-    import json as json_module
+    from minimax_s2v.cli.exits import failure_for
+    from minimax_s2v.cli.report import json_error
+    from minimax_s2v.cli.run import Run
 
-    from minimax_s2v.cli.report import RunState, json_error
-
-    state = RunState(command="generate", create_started=True)
-    answer = json_module.loads(json_error(KeyboardInterrupt(), 130, "interrupted", state))
+    run = Run(sends_create=True)  # ^C where the library could not record it
+    stop = KeyboardInterrupt()
+    answer = json.loads(json_error(stop, failure_for(stop, run), run))
     assert answer["task_may_exist"] is True
     assert answer["task_id"] is None
+    assert answer["exit_code"] == EXIT_INTERRUPTED
 
 
 # --- the one "may a task exist" rule, and a Resume after every sent create -------------------

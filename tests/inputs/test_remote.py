@@ -141,7 +141,7 @@ def test_the_cli_refuses_a_404_image_url_with_exit_2(
 ) -> None:
     env = make_env(monkeypatch, tmp_path)
     monkeypatch.setattr(
-        "minimax_s2v.cli.app._SEAMS.transport", lambda: _routed(env.fake.transport(), {})
+        env.seams, "transport", lambda: _routed(env.fake.transport(), {})
     )
     url = f"https://{IMAGE_HOST}/gone.jpg"
     result = env.run("generate", "--image", url, "--out", str(tmp_path / "c.mp4"))

@@ -139,6 +139,8 @@ class BatchEvent:
     detail: str
     task_id: str | None
     counts: Mapping[JobState, int]
+    code: int | None = None
+    """The API's code when a create was refused (1002: rate-limited, sent again later)."""
 
 
 def _refusal(exc: MiniMaxError) -> bool:
@@ -392,7 +394,7 @@ class BatchRunner:
                 if retry_create(exc):  # provably not processed: pending again
                     self.creates_sent -= 1
                     self.journal.refused(name, str(exc))
-                    self._count(name, JobState.PENDING, f"create refused: {exc}")
+                    self._count(name, JobState.PENDING, f"create refused: {exc}", code=exc.code)
                     if isinstance(exc, ConnectError):
                         connects += 1
                         if connects >= self.options.connect_attempts:
@@ -557,7 +559,12 @@ class BatchRunner:
         return value
 
     def _count(
-        self, name: str, state: JobState, detail: str = "", task_id: str | None = None
+        self,
+        name: str,
+        state: JobState,
+        detail: str = "",
+        task_id: str | None = None,
+        code: int | None = None,
     ) -> None:
         previous = self._states.get(name)
         if previous is not None:
@@ -565,7 +572,7 @@ class BatchRunner:
         self._states[name] = state
         self._counts[state] += 1
         if previous is not None and self._on_event is not None:
-            self._on_event(BatchEvent(name, state, detail, task_id, dict(self._counts)))
+            self._on_event(BatchEvent(name, state, detail, task_id, dict(self._counts), code))
 
     def _failed(self, name: str, code: int | None, message: str) -> JobState:
         self.journal.failed(name, code, message)

@@ -1,8 +1,8 @@
 """The `minimax-video` CLI: results, documented exit codes, actionable messages, no key leaks.
 
 Commands run in-process (click's CliRunner) against the fake on a manual clock, through the
-CLI's `Seams` passed as click's `obj` (transport, retry waits, clock); the demo and `fake-server` also run as real
-subprocesses of the installed entry point.
+CLI's `Seams` passed as click's `obj` (transport, retry waits, clock); the demo and
+`fake-server` also run as real subprocesses of the installed entry point.
 """
 
 from __future__ import annotations

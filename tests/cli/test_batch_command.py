@@ -9,17 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from minimax_s2v import MiniMaxVideo
 from minimax_s2v.cli.app import cli
 from minimax_s2v.cli.exits import (
     EXIT_AUTH,
     EXIT_INCOMPLETE,
     EXIT_OK,
-    EXIT_TASK_FAILED,
     EXIT_USAGE,
 )
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults, running_server
-from minimax_s2v.inputs.sample_face import sample_face_png
 from tests.batch.support import write_jobs
 
 FAST = ["--creates-per-minute", "600", "--queries-per-minute", "6000", "--poll-interval", "0.05"]

@@ -89,9 +89,7 @@ def test_batch_without_a_key_answers_json_too(env: Env) -> None:
 
 
 @pytest.mark.parametrize("command", ["status", "wait", "download"])
-def test_a_task_or_file_that_does_not_exist_is_2_for_every_command(
-    env: Env, command: str
-) -> None:
+def test_a_task_or_file_that_does_not_exist_is_2_for_every_command(env: Env, command: str) -> None:
     args = [command, "999", "--json"] + ([] if command == "status" else ["--out", "clip.mp4"])
     result = env.run(*args)
     assert result.exit_code == EXIT_USAGE, result.output
@@ -208,7 +206,8 @@ def test_a_task_that_ended_is_not_reported_as_may_exist(
     )
     hint = result.stderr.split("hint:", 1)[1]
     assert "ended without a video" in hint
-    assert "download FILE_ID" not in hint and "keeps running" not in hint
+    assert "download FILE_ID" not in hint
+    assert "keeps running" not in hint
 
 
 class _StopOnDownload(httpx.BaseTransport):

@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from minimax_s2v import AsyncMiniMaxVideo, MiniMaxError, RetryPolicy, errors
-from minimax_s2v.errors.resume import Resume, resume_of, task_may_exist_after_create
 from minimax_s2v.cli.exits import (
     EXIT_INTERRUPTED,
     EXIT_NETWORK,
@@ -21,6 +20,7 @@ from minimax_s2v.cli.exits import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
+from minimax_s2v.errors.resume import Resume, resume_of, task_may_exist_after_create
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults
 from tests.cli.test_app import make_env, png
 from tests.support.clients import MODES, Mode, call, close, new_client, new_fake, sleeper
@@ -332,7 +332,14 @@ async def test_a_wait_timeout_resumes_with_wait_not_status(mode: Mode, tmp_path:
     out = tmp_path / "c.mp4"
     with pytest.raises(errors.WaitTimeoutError) as caught:
         await call(
-            client, "generate", png(), "w", out, timeout=5, sleep=sleeper(mode, clock), clock=clock.now
+            client,
+            "generate",
+            png(),
+            "w",
+            out,
+            timeout=5,
+            sleep=sleeper(mode, clock),
+            clock=clock.now,
         )
     await close(client)
     (task_id,) = fake.tasks
@@ -352,12 +359,15 @@ async def test_asyncio_timeouts_around_a_flow_keep_the_resume(
     fake = FakeMiniMax(stage_seconds=(60, 60, 60), faults=faults)
     client = AsyncMiniMaxVideo(FAKE_API_KEY, transport=fake.async_transport(), timeout=30)
     flow = client.generate(png(), "waves", tmp_path / "c.mp4", poll_interval=0.01)
+
+    async def bounded() -> object:
+        if wrap == "wait_for":
+            return await asyncio.wait_for(flow, 0.3)
+        async with asyncio.timeout(0.3):
+            return await flow
+
     with pytest.raises(TimeoutError) as caught:
-        if wrap == "timeout":
-            async with asyncio.timeout(0.3):
-                await flow
-        else:
-            await asyncio.wait_for(flow, 0.3)
+        await bounded()
     await client.aclose()
     (task_id,) = fake.tasks
     resume = resume_of(caught.value)

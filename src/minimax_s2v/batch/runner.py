@@ -14,8 +14,6 @@ limiters see every refusal (the client is built with `RetryPolicy.none()`):
   path, size and sha256, then rename into place. A killed run leaves either the complete file
   or none (the staging folder is emptied by the next run), and a saved job whose file is missing
   or differs is downloaded again.
-
-`wait_and_save` is the same poll + save for one task id the user kept (`minimax-video wait`).
 """
 
 from __future__ import annotations
@@ -602,38 +600,3 @@ def _free_name(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.name}.{number}")
     return candidate
-
-
-async def wait_and_save(
-    client: AsyncMiniMaxVideo,
-    task_id: str,
-    out: str | os.PathLike[str],
-    options: BatchOptions | None = None,
-    *,
-    on_event: Callable[[BatchEvent], None] | None = None,
-    clock: Clock = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
-) -> JobOutcome:
-    """Poll an existing task and save its video at `out`: what `batch` does for one job.
-
-    The caller decides whether `out` may be replaced (the CLI refuses an existing file unless
-    --force). The job lives in an in-memory journal: nothing to resume but the task id itself.
-    """
-    target = Path(out)
-    job = BatchJob(line=1, name=target.stem or "video", image="", output=target.name)
-    with Journal(":memory:") as journal:
-        journal.add([(job.name, job.line, job.spec())])
-        journal.creating(job.name)
-        journal.created(job.name, task_id)
-        runner = BatchRunner(
-            client,
-            [job],
-            target.parent,
-            journal,
-            options,
-            on_event=on_event,
-            clock=clock,
-            sleep=sleep,
-        )
-        report = await runner.run()
-    return report.jobs[0]

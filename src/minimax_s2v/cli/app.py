@@ -64,7 +64,7 @@ class _Funnel(click.Command):
             code = outcome if isinstance(outcome, int) else EXIT_OK
         except click.exceptions.Exit as exc:  # --help, --version
             code = exc.exit_code
-        except BaseException as exc:  # noqa: BLE001 - the CLI's last line: a message, never a traceback
+        except BaseException as exc:
             if isinstance(exc, SystemExit | GeneratorExit):
                 raise
             code = fail(run, failure_for(exc, run), exc)

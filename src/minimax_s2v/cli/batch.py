@@ -31,9 +31,7 @@ def hints_after(report: BatchReport, code: int) -> list[str]:
     """What to do next, one sentence per kind of job that was not saved."""
     hints: list[str] = []
     if code == EXIT_AUTH:
-        hints.append(
-            "set MINIMAX_API_KEY (or --api-key) to a valid key, then " + RESUME_HINT
-        )
+        hints.append("set MINIMAX_API_KEY (or --api-key) to a valid key, then " + RESUME_HINT)
     elif code == EXIT_QUOTA:
         hints.append("top up or wait for the quota, then " + RESUME_HINT)
     if report.uncertain:
@@ -195,7 +193,12 @@ def batch(
             f"then {RESUME_HINT} (it writes the report)",
         ) from None
     if as_json:
-        answer = {"ok": code == 0, "exit_code": code, "command": "batch", "report_path": str(written)}
+        answer = {
+            "ok": code == 0,
+            "exit_code": code,
+            "command": "batch",
+            "report_path": str(written),
+        }
         click.echo(json.dumps({**answer, "hint": "; ".join(hints) or None, **report.as_dict()}))
     else:
         click.echo(str(written))

@@ -85,7 +85,7 @@ class Stopped(click.ClickException):
 
     def __init__(self, message: str, code: int, hint: str | None = None) -> None:
         super().__init__(message)
-        self.exit_code = code
+        self.code = code
         self.hint = hint
 
 
@@ -150,7 +150,7 @@ def failure_for(exc: BaseException, run: Run) -> Failure:
         usage = exc.ctx.get_usage() if exc.ctx is not None else None
         return Failure(exc.format_message(), EXIT_USAGE, "see --help", usage)
     if isinstance(exc, Stopped):
-        return Failure(exc.format_message(), exc.exit_code, exc.hint)
+        return Failure(exc.format_message(), exc.code, exc.hint)
     if isinstance(exc, click.ClickException):
         return Failure(exc.format_message(), exc.exit_code or EXIT_USAGE)
     if isinstance(exc, click.Abort | KeyboardInterrupt):

@@ -3,6 +3,7 @@ one set of options and defaults, the same funnel (usage errors, no traceback on 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -62,8 +63,12 @@ def _parse_rate_limits(text: str | None) -> object:
     show_default=True,
     help="0 picks a free one.",
 )
-@click.option("--api-key", "fake_key", metavar="KEY", help="The key it accepts (default: the "
-              "published fake key).")
+@click.option(
+    "--api-key",
+    "fake_key",
+    metavar="KEY",
+    help="The key it accepts (default: the published fake key).",
+)
 @click.option(
     "--stage-seconds",
     default=DEFAULT_STAGE_SECONDS,
@@ -150,6 +155,7 @@ def fake_server(
         raise click.BadParameter(
             f"cannot listen on {host}:{port} ({exc.strerror or exc})", param_hint="--port"
         ) from None
+
     def announce() -> None:
         click.echo(f"fake MiniMax listening on {base_url} (Ctrl-C stops it)", err=True)
         click.echo(
@@ -159,7 +165,7 @@ def fake_server(
         )
         # stdout: for scripts that start it in the background
         click.echo(json_ok(current_run(), base_url=base_url, api_key=key) if as_json else base_url)
-        click.get_text_stream("stdout").flush()
+        sys.stdout.flush()
 
     try:
         _serve_until_stopped(announce)

@@ -27,9 +27,7 @@ if TYPE_CHECKING:
     from minimax_s2v.client.config import Secret
     from minimax_s2v.client.retry import RetryPolicy
 
-NO_KEY_HINT = (
-    "set MINIMAX_API_KEY (or pass --api-key); to try without a key: `minimax-video demo`"
-)
+NO_KEY_HINT = "set MINIMAX_API_KEY (or pass --api-key); to try without a key: `minimax-video demo`"
 
 
 class MissingAPIKeyError(ConfigurationError):

@@ -21,8 +21,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-import secrets
 import re
+import secrets
 import threading
 import time
 from collections.abc import Mapping, Sequence

@@ -1,4 +1,4 @@
-"""`minimax-video batch` and `wait` against the fake on loopback: results, report, exit codes."""
+"""`minimax-video batch` against the fake on loopback: results, report, exit codes, hints."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from minimax_s2v.cli.app import cli
 from minimax_s2v.cli.exits import (
     EXIT_AUTH,
     EXIT_INCOMPLETE,
+    EXIT_NETWORK,
     EXIT_OK,
     EXIT_USAGE,
 )
@@ -98,4 +99,72 @@ def test_batch_with_a_refused_key_stops_and_says_so(
     result = _cli(url, "batch", str(jobs), "--out", str(tmp_path / "out"), *FAST, key="nope")
     assert result.exit_code == EXIT_AUTH
     assert "stopped creating: invalid api key" in result.stderr
+    assert "hint: set MINIMAX_API_KEY (or --api-key) to a valid key" in result.stderr
+    assert "--retry-failed" not in result.stderr
     assert len(fake.tasks) == 0
+
+
+def test_a_jobs_line_nested_deep_or_a_journal_that_is_not_sqlite_is_2_not_a_bug(
+    tmp_path: Path, fake: FakeMiniMax, url: str
+) -> None:
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    result = _cli(url, "batch", str(deep), "--out", str(tmp_path / "out"), *FAST)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "line 1: not valid JSON (nested too deeply)" in result.stderr
+    jobs = write_jobs(tmp_path, 1)
+    journal = tmp_path / "journal.sqlite3"
+    journal.write_text("not a database " * 100)
+    args = ["batch", str(jobs), "--out", str(tmp_path / "out"), "--journal", str(journal)]
+    result = _cli(url, *args, "--json", *FAST)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert json.loads(result.stdout)["error"]["type"] == "JournalError"
+    assert len(fake.tasks) == 0
+
+
+def test_a_report_that_cannot_be_written_after_billed_creates_is_not_2(
+    tmp_path: Path, fake: FakeMiniMax, url: str
+) -> None:
+    jobs = write_jobs(tmp_path, 2)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    out = tmp_path / "out"
+    args = ["batch", str(jobs), "--out", str(out), "--report", str(blocker / "report.json")]
+    result = _cli(url, *args, "--json", *FAST)
+    assert result.exit_code == EXIT_NETWORK, result.output
+    answer = json.loads(result.stdout)
+    assert answer["error"]["message"].startswith(f"could not write the report {blocker}")
+    assert str(out / "batch-journal.sqlite3") in answer["hint"]
+    assert len(fake.tasks) == 2
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["clip0.mp4", "clip1.mp4"]
+
+
+def test_an_out_folder_whose_parent_is_missing_is_refused_before_billing(
+    tmp_path: Path, fake: FakeMiniMax, url: str
+) -> None:
+    jobs = write_jobs(tmp_path, 1)
+    out = tmp_path / "typo" / "out"
+    result = _cli(url, "batch", str(jobs), "--out", str(out), *FAST)
+    assert result.exit_code == EXIT_USAGE
+    assert "--parents" in result.stderr
+    assert not (tmp_path / "typo").exists()
+    assert _cli(url, "batch", str(jobs), "--out", str(out), "--parents", *FAST).exit_code == 0
+    assert len(fake.tasks) == 1
+
+
+def test_a_rate_limited_create_shows_as_rate_limited_in_the_progress_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from minimax_s2v.batch import BatchEvent, JobState
+    from minimax_s2v.cli.display import Display
+    from minimax_s2v.cli.run import Run
+
+    counts = dict.fromkeys(JobState, 0) | {JobState.PENDING: 1}
+    display = Display(Run())
+    display.event(BatchEvent("clip0", JobState.PENDING, "create refused: ...", None, counts, 1002))
+    display.event(BatchEvent("clip1", JobState.PENDING, "", None, counts))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "batch: clip0: rate-limited (1002), will create again",
+        "batch: clip1: pending",
+    ]

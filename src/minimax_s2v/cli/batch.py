@@ -144,6 +144,8 @@ def batch(
 
     run = current_run()
     check_out_folder(str(out), parents)
+    if report_path is not None:
+        check_out_folder(str(report_path), parents)
     secret, url = run.connection(api_key, base_url)
     given: dict[str, Any] = {
         "concurrency": concurrency,

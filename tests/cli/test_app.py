@@ -454,9 +454,9 @@ def test_fake_server_serves_the_cli_over_loopback_and_stops_on_sigterm(
     assert "stopped" in proc.stderr.read()
 
 
-def test_the_readme_exit_table_lists_exactly_the_documented_codes() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("| exit | meaning | what to do |") :]
+def test_the_docs_exit_table_lists_exactly_the_documented_codes() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = page[page.index("| exit | meaning | what to do |") :]
     rows = []
     for line in section.splitlines()[2:]:
         if not line.startswith("| "):

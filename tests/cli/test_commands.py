@@ -295,3 +295,24 @@ def served() -> Iterator[tuple[FakeMiniMax, str]]:
     fake = FakeMiniMax(stage_seconds=(0.05, 0.05, 0.1))
     with running_server(fake) as url:
         yield fake, url
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        Faults(seed=seed, server_error=1.0, operations=frozenset({"videoGeneration"}))
+        for seed in range(4)
+    ]
+    + [Faults(drop_after=1.0, operations=frozenset({"videoGeneration"}))],
+)
+def test_generate_json_after_a_create_answered_with_a_server_error_says_a_task_may_exist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, faults: Faults
+) -> None:
+    env = make_env(monkeypatch, tmp_path, faults)
+    result = env.run("generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"), "--json")
+    answer = one_json(result)
+    assert (answer["task_id"], answer["task_may_exist"], answer["resume"]) == (None, True, None)
+    assert "before submitting again" in answer["hint"]
+    assert "try again later" not in answer["hint"]
+    assert result.exit_code == 8
+    assert len(env.fake.tasks) <= 1  # sent once, never resubmitted

@@ -17,7 +17,7 @@ import click
 
 from minimax_s2v.cli.display import Display
 from minimax_s2v.cli.exits import EXIT_AUTH, EXIT_NETWORK, EXIT_QUOTA, Stopped, batch_exit_code
-from minimax_s2v.cli.options import api_options, json_option, parents_option, positive
+from minimax_s2v.cli.options import api_options, json_option, parents_option, seconds_option
 from minimax_s2v.cli.run import check_out_folder, current_run
 from minimax_s2v.cli.signals import run_async
 
@@ -70,30 +70,18 @@ def hints_after(report: BatchReport, code: int) -> list[str]:
 @click.option(
     "--concurrency", type=click.IntRange(1, 1000), help="Jobs in flight at once (default 32)."
 )
-@click.option(
+@seconds_option(
     "--creates-per-minute",
-    type=float,
-    callback=positive,
-    help="Your account's video-generation limit (default: MiniMax's published limit, 5).",
+    "Your account's video-generation limit (default: MiniMax's published limit, 5).",
 )
-@click.option(
-    "--queries-per-minute",
-    type=float,
-    callback=positive,
-    help="Status polls and retrieves together (default 120).",
+@seconds_option("--queries-per-minute", "Status polls and retrieves together (default 120).")
+@seconds_option(
+    "--poll-interval", "First wait between polls of a job (default 5 s, growing to 20 s)."
 )
-@click.option(
-    "--poll-interval",
-    type=float,
-    callback=positive,
-    help="First wait between polls of a job (default 5 s, growing to 20 s).",
-)
-@click.option(
+@seconds_option(
     "--timeout",
-    type=float,
-    callback=positive,
-    help="Seconds to wait for each job in this run (default 3600; a job still running is "
-    "resumed by the next run).",
+    "Seconds to wait for each job in this run (default 3600; a job still running is resumed "
+    "by the next run).",
 )
 @click.option("--skip-invalid", is_flag=True, help="Run the good lines, report the bad ones.")
 @click.option(

@@ -35,34 +35,27 @@ def api_options(func: F) -> F:
     return func
 
 
-def json_option(func: F) -> F:
-    return click.option(
-        "--json",
-        "as_json",
-        is_flag=True,
-        help="Print one JSON object on stdout (result or error, ids, resume, exit_code).",
-    )(func)
-
-
-def force_option(func: F) -> F:
-    return click.option(
-        "--force",
-        is_flag=True,
-        help="Replace --out if it exists (never the input image, a link, a device or a FIFO).",
-    )(func)
-
-
-def parents_option(func: F) -> F:
-    return click.option(
-        "--parents",
-        is_flag=True,
-        help="Create the missing folders of --out (otherwise refused before anything is sent).",
-    )(func)
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object on stdout (result or error, ids, resume, exit_code).",
+)
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace --out if it exists (never the input image, a link, a device or a FIFO).",
+)
+parents_option = click.option(
+    "--parents",
+    is_flag=True,
+    help="Create the missing folders of --out (otherwise refused before anything is sent).",
+)
 
 
 def positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     if value is not None and not value > 0:
-        raise click.BadParameter("must be a positive number of seconds")
+        raise click.BadParameter("must be a positive number")
     return value
 
 
@@ -79,19 +72,17 @@ def out_option(help_text: str, **kwargs: Any) -> Callable[[F], F]:
     return click.option("--out", type=click.Path(), callback=out_path, help=help_text, **kwargs)
 
 
+def seconds_option(flag: str, help_text: str) -> Callable[[F], F]:
+    """A positive number (of seconds, or per minute) that defaults to the library's value."""
+    return click.option(flag, type=float, callback=positive, metavar="NUMBER", help=help_text)
+
+
 def wait_options(func: F) -> F:
     """--timeout / --poll-interval, for the commands that wait for a task."""
-    func = click.option(
-        "--poll-interval",
-        type=float,
-        callback=positive,
-        metavar="SECONDS",
-        help="First wait between polls (default 5, growing to 20).",
+    func = seconds_option(
+        "--poll-interval", "First wait between polls, in seconds (default 5, growing to 20)."
     )(func)
-    return click.option(
+    return seconds_option(
         "--timeout",
-        type=float,
-        callback=positive,
-        metavar="SECONDS",
-        help="Stop waiting after this long (default 600; the task keeps running at MiniMax).",
+        "Stop waiting after this many seconds (default 600; the task keeps running at MiniMax).",
     )(func)

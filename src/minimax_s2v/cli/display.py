@@ -14,6 +14,7 @@ import click
 
 from minimax_s2v.cli.logs import redact
 from minimax_s2v.cli.report import json_error, json_ok
+from minimax_s2v.errors.resume import Resume
 
 if TYPE_CHECKING:
     from minimax_s2v.batch import BatchEvent, BatchReport
@@ -44,11 +45,8 @@ class Display:
     """Progress on stderr for one run (see the module docstring)."""
 
     def __init__(self, run: Run) -> None:
-        from minimax_s2v.errors.resume import Resume
-
         self.run = run
         self.quiet = run.quiet
-        self._resume = Resume
         self._console: Any = None
         self._spinner: Any = None
         self._bar: Any = None
@@ -71,7 +69,7 @@ class Display:
 
     def submitted(self, task_id: str) -> None:
         """Printed even with --quiet: if the run is killed, the task id is all that is left."""
-        self.run.task = self._resume(task_id, None, self.run.out, self.run.overwrite)
+        self.run.task = Resume(task_id, None, self.run.out, self.run.overwrite)
         if self.quiet:
             click.echo(f"submitted task {task_id}", err=True)
         else:

@@ -118,17 +118,18 @@ def _usual_hint(exc: BaseException, code: int) -> str | None:
 
 
 def _library_failure(exc: Exception, run: Run) -> Failure:
+    """A library error, or a local one (OSError): 2 only while nothing may be billed."""
     from minimax_s2v.errors.exceptions import MiniMaxError
-    from minimax_s2v.errors.resume import resume_of
 
-    code = exit_code_for(exc)
-    sent = resume_of(exc)
-    if code == EXIT_USAGE and sent is not None and (sent.task_id or sent.task_may_exist):
+    local = not isinstance(exc, MiniMaxError)
+    code = EXIT_USAGE if local else exit_code_for(exc)
+    resume = run.resume_for(exc)
+    if code == EXIT_USAGE and resume is not None and (resume.task_id or resume.task_may_exist):
         code = EXIT_NETWORK  # 2 promises nothing was billed: not after a create that may have
-    message = str(exc) if isinstance(exc, MiniMaxError) else _os_message(exc)
     usual = _usual_hint(exc, code)
-    if code == EXIT_NETWORK and run.resume_for(exc) is not None:
+    if code == EXIT_NETWORK and resume is not None:
         usual = None  # "try again later" would pay twice: only the way back to the task
+    message = _os_message(exc) if local else str(exc)
     return Failure(message, code, hint_after(exc, run, usual))
 
 
@@ -158,13 +159,8 @@ def failure_for(exc: BaseException, run: Run) -> Failure:
         cause = exc.__cause__ if isinstance(exc.__cause__, KeyboardInterrupt) else exc
         stopped = f"terminated by {cause.name}" if isinstance(cause, Terminated) else "interrupted"
         return Failure(stopped, interrupt_code(cause), hint_after(cause, run, None))
-    if isinstance(exc, MiniMaxError):
+    if isinstance(exc, MiniMaxError | OSError):
         return _library_failure(exc, run)
-    if isinstance(exc, OSError):  # a local failure: 2 before a create, never after one
-        failure = _library_failure(exc, run)
-        sent = run.resume_for(exc)
-        billed = sent is not None and (sent.task_id is not None or sent.task_may_exist)
-        return Failure(failure.message, EXIT_NETWORK if billed else EXIT_USAGE, failure.hint)
     return Failure(
         f"unexpected {type(exc).__name__}: {exc}",
         EXIT_INTERNAL,

@@ -316,3 +316,35 @@ def test_generate_json_after_a_create_answered_with_a_server_error_says_a_task_m
     assert "try again later" not in answer["hint"]
     assert result.exit_code == 8
     assert len(env.fake.tasks) <= 1  # sent once, never resubmitted
+
+
+def test_the_fake_entry_point_answers_json_through_the_same_funnel(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from minimax_s2v.cli.app import FAKE_SERVER
+
+    code = FAKE_SERVER.main(["--host", "0.0.0.0", "--json"], standalone_mode=False)
+    assert code == EXIT_USAGE
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["command"], answer["exit_code"]) == ("fake-server", EXIT_USAGE)
+    assert "loopback" in answer["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "as_json", "quiet"),
+    [
+        (["generate", "--prompt", "--json", "--out", "x"], False, False),
+        (["generate", "--prompt", "-q", "--json"], True, False),
+        (["generate", "--colour", "red", "-q", "--json"], True, True),
+        (["wait", "1", "--out=--json"], False, False),
+        (["frobnicate", "--json"], False, False),
+        ([], False, False),
+    ],
+)
+def test_the_command_line_is_read_by_clicks_parser_never_sniffed(
+    argv: list[str], as_json: bool, quiet: bool
+) -> None:
+    from minimax_s2v.cli.run import read_invocation
+
+    shown = read_invocation(cli, argv)
+    assert (shown.as_json, shown.quiet) == (as_json, quiet)

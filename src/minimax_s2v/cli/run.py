@@ -64,31 +64,30 @@ class Invocation:
     api_key: str | None = None
 
 
+_LENIENT: dict[str, Any] = {"resilient_parsing": True, "ignore_unknown_options": True}
+
+
 def read_invocation(group: click.Command, argv: Sequence[str]) -> Invocation:
     """Parse `argv` with click itself, leniently: unknown options are skipped, errors stop
     quietly, no callback runs. `--prompt "--json"` is a prompt; `--json` after a typo counts."""
     try:
-        with group.make_context(
-            "minimax-video", list(argv), resilient_parsing=True, ignore_unknown_options=True
-        ) as ctx:
-            command, name, rest = group, None, []
-            if isinstance(group, click.Group):
+        with group.make_context("minimax-video", list(argv), **_LENIENT) as ctx:
+            if not isinstance(group, click.Group):
+                name, params = group.name, dict(ctx.params)
+            else:
                 rest = [*ctx._protected_args, *ctx.args]
                 if not rest:
                     return Invocation()
                 name, sub, rest = group.resolve_command(ctx, rest)
                 if sub is None:
                     return Invocation(name)
-                command = sub
-            with command.make_context(
-                name or "", rest, parent=ctx, resilient_parsing=True, ignore_unknown_options=True
-            ) as sub_ctx:
-                params = sub_ctx.params
+                with sub.make_context(name or "", rest, parent=ctx, **_LENIENT) as sub_ctx:
+                    params = dict(sub_ctx.params)
     except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         return Invocation()
     key = params.get("api_key")
     return Invocation(
-        name or command.name,
+        name,
         bool(params.get("as_json")),
         bool(params.get("quiet")),
         key if isinstance(key, str) else None,

@@ -109,10 +109,6 @@ def batch(
     retry_failed: bool,
     force: bool,
     parents: bool,
-    as_json: bool,
-    api_key: str | None,
-    base_url: str | None,
-    quiet: bool,
 ) -> int:
     """Make one video per line of JOBS (JSONL or CSV: image, prompt, name, ...) into OUT.
 
@@ -134,7 +130,7 @@ def batch(
     check_out_folder(str(out), parents)
     if report_path is not None:
         check_out_folder(str(report_path), parents)
-    secret, url = run.connection(api_key, base_url)
+    secret, url = run.connection()
     given: dict[str, Any] = {
         "concurrency": concurrency,
         "creates_per_minute": creates_per_minute,
@@ -182,7 +178,7 @@ def batch(
             f"every job's state is in {where}; free some space or pick another --report, "
             f"then {RESUME_HINT} (it writes the report)",
         ) from None
-    if as_json:
+    if run.as_json:
         answer = {
             "ok": code == 0,
             "exit_code": code,

@@ -23,6 +23,7 @@ from minimax_s2v.cli.options import (
     json_option,
     out_option,
     parents_option,
+    quiet_option,
     wait_options,
 )
 from minimax_s2v.cli.report import json_ok
@@ -122,10 +123,6 @@ def generate(
     verify_image_url: bool,
     force: bool,
     parents: bool,
-    as_json: bool,
-    api_key: str | None,
-    base_url: str | None,
-    quiet: bool,
 ) -> None:
     """Submit a face photo and a prompt (billed), wait for the video, download it.
 
@@ -136,7 +133,7 @@ def generate(
     _prepare_out(run, out, force, parents)
     # The stream itself: the image check reads one byte over the limit, no more, and names it.
     subject: Any = sys.stdin.buffer if image == "-" else image
-    with run.client(api_key, base_url) as client:
+    with run.client() as client:
         display = Display(run)
         _save_video(
             run,
@@ -170,10 +167,6 @@ def wait(
     poll_interval: float | None,
     force: bool,
     parents: bool,
-    as_json: bool,
-    api_key: str | None,
-    base_url: str | None,
-    quiet: bool,
 ) -> None:
     """Wait for an existing task (from `generate`, `batch` or elsewhere) and save its video.
 
@@ -193,7 +186,7 @@ def wait(
         check_target(out, overwrite=force)  # before the wait, not after it
     run.task = Resume(task_id, None, out, force)
     run.stop_hint = f"nothing was written: `minimax-video wait {task_id} --out {out}` again"
-    with run.client(api_key, base_url) as client:
+    with run.client() as client:
         display = Display(run)
 
         def finish() -> GenerationResult:
@@ -220,15 +213,13 @@ def wait(
 @click.argument("task_id")
 @json_option
 @api_options
-def status(
-    task_id: str, as_json: bool, api_key: str | None, base_url: str | None, quiet: bool
-) -> None:
+def status(task_id: str) -> None:
     """Show a task's state (Preparing, Queueing, Processing, Success, Fail) and file id.
 
     Exits 0 whatever the state: the query itself worked. A task MiniMax does not know is 2.
     """
     run = current_run()
-    with run.client(api_key, base_url) as client:
+    with run.client() as client:
         current = client.status(task_id)
     print_status(run, current)
 
@@ -245,10 +236,6 @@ def download(
     out: str,
     force: bool,
     parents: bool,
-    as_json: bool,
-    api_key: str | None,
-    base_url: str | None,
-    quiet: bool,
 ) -> None:
     """Download a finished video by file id (a fresh link is fetched if the old one expired).
 
@@ -261,11 +248,11 @@ def download(
     _prepare_out(run, out, force, parents)
     run.file_id = str(canonical)
     run.stop_hint = "nothing was written: run the same command again"
-    with run.client(api_key, base_url) as client, Display(run) as display:
+    with run.client() as client, Display(run) as display:
         path = client.download(canonical, out, on_progress=display.downloaded, overwrite=force)
     size = path.stat().st_size
     display.note(f"saved {path} ({human_bytes(size)})")
-    if as_json:
+    if run.as_json:
         click.echo(json_ok(run, file_id=str(canonical), path=str(path), bytes=size))
     else:
         click.echo(str(path))
@@ -284,19 +271,12 @@ def download(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the drawn sample face here (to reuse with `generate`).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@quiet_option
 @force_option
 @parents_option
 @json_option
 def demo(
-    out: str,
-    image: str | None,
-    prompt: str,
-    save_image: Path | None,
-    quiet: bool,
-    force: bool,
-    parents: bool,
-    as_json: bool,
+    out: str, image: str | None, prompt: str, save_image: Path | None, force: bool, parents: bool
 ) -> None:
     """The whole flow against the embedded fake MiniMax: no API key, no network, no bill.
 

@@ -121,7 +121,6 @@ def fake_server(
     seed: int | None,
     callback_casing: str,
     log_level: str,
-    as_json: bool,
 ) -> None:
     """Run the fake MiniMax on loopback (no key, no bill), until Ctrl-C or SIGTERM.
 
@@ -164,7 +163,8 @@ def fake_server(
             err=True,
         )
         # stdout: for scripts that start it in the background
-        click.echo(json_ok(current_run(), base_url=base_url, api_key=key) if as_json else base_url)
+        run = current_run()
+        click.echo(json_ok(run, base_url=base_url, api_key=key) if run.as_json else base_url)
         sys.stdout.flush()
 
     try:

@@ -10,37 +10,66 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _into_run(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Keep --api-key / --base-url in the run: its one client factory reads them there."""
+    from minimax_s2v.cli.run import Run
+
+    run = ctx.find_object(Run)
+    if run is not None and param.name is not None:
+        setattr(run, param.name, value)
+    return value
+
+
+def _run_flag(*decls: str, help_text: str) -> Callable[[F], F]:
+    """A flag the run reads before the command runs (`Run.invocation`), so that a usage error
+    answers in kind: it is not passed to the command."""
+    return click.option(*decls, is_flag=True, expose_value=False, help=help_text)
+
+
+quiet_option = _run_flag(
+    "-q", "--quiet", help_text="No progress display (errors are still printed)."
+)
+json_option = _run_flag(
+    "--json",
+    "as_json",
+    help_text="Print one JSON object on stdout (result or error, ids, resume, exit_code).",
+)
+
+
+def _run_setting(flag: str, env: str, metavar: str, help_text: str) -> Callable[[F], F]:
+    """An option (or its environment variable) the run keeps for its one client factory."""
+    return click.option(
+        flag,
+        envvar=env,
+        show_envvar=True,
+        metavar=metavar,
+        expose_value=False,
+        callback=_into_run,
+        help=help_text,
+    )
+
+
 def api_options(func: F) -> F:
     """--api-key / --base-url / --quiet, shared by the commands that talk to MiniMax."""
     for option in (
-        click.option(
-            "-q", "--quiet", is_flag=True, help="No progress display (errors are still printed)."
-        ),
-        click.option(
+        quiet_option,
+        _run_setting(
             "--base-url",
-            envvar="MINIMAX_BASE_URL",
-            show_envvar=True,
-            metavar="URL",
-            help="API host (default: the global https://api.minimax.io).",
+            "MINIMAX_BASE_URL",
+            "URL",
+            "API host (default: the global https://api.minimax.io).",
         ),
-        click.option(
+        _run_setting(
             "--api-key",
-            envvar="MINIMAX_API_KEY",
-            show_envvar=True,
-            metavar="KEY",
-            help="API key; prefer the environment variable (arguments show up in `ps`).",
+            "MINIMAX_API_KEY",
+            "KEY",
+            "API key; prefer the environment variable (arguments show up in `ps`).",
         ),
     ):
         func = option(func)
     return func
 
 
-json_option = click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print one JSON object on stdout (result or error, ids, resume, exit_code).",
-)
 force_option = click.option(
     "--force",
     is_flag=True,

@@ -67,29 +67,30 @@ class Invocation:
 _LENIENT: dict[str, Any] = {"resilient_parsing": True, "ignore_unknown_options": True}
 
 
-def read_invocation(group: click.Command, argv: Sequence[str]) -> Invocation:
-    """Parse `argv` with click itself, leniently: unknown options are skipped, errors stop
-    quietly, no callback runs. `--prompt "--json"` is a prompt; `--json` after a typo counts."""
+def read_invocation(command: click.Command, argv: Sequence[str]) -> Invocation:
+    """Parse `argv` with click's own parser, leniently: unknown options are skipped, errors stop
+    quietly, nothing runs. `--prompt "--json"` is a prompt; `--json` after a typo counts."""
+    name: str | None = command.name
+    target: click.Command | None = command
+    rest = list(argv)
     try:
-        with group.make_context("minimax-video", list(argv), **_LENIENT) as ctx:
-            if not isinstance(group, click.Group):
-                name, params = group.name, dict(ctx.params)
-            else:
+        if isinstance(command, click.Group):
+            with command.make_context("minimax-video", rest, **_LENIENT) as ctx:
                 rest = [*ctx._protected_args, *ctx.args]
                 if not rest:
                     return Invocation()
-                name, sub, rest = group.resolve_command(ctx, rest)
-                if sub is None:
-                    return Invocation(name)
-                with sub.make_context(name or "", rest, parent=ctx, **_LENIENT) as sub_ctx:
-                    params = dict(sub_ctx.params)
+                name, target, rest = command.resolve_command(ctx, rest)
+        if target is None:
+            return Invocation(name)
+        parse_ctx = click.Context(target, info_name=name, **_LENIENT)
+        opts, _, _ = target.make_parser(parse_ctx).parse_args(rest)
     except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         return Invocation()
-    key = params.get("api_key")
+    key = opts.get("api_key")
     return Invocation(
         name,
-        bool(params.get("as_json")),
-        bool(params.get("quiet")),
+        bool(opts.get("as_json")),
+        bool(opts.get("quiet")),
         key if isinstance(key, str) else None,
     )
 
@@ -115,6 +116,9 @@ class Run:
     """--out as given: where the video goes (the resume command repeats it)."""
     overwrite: bool = False
     file_id: str | None = None
+    api_key: str | None = None
+    base_url: str | None = None
+    """--api-key / --base-url (or their environment variables), as click read them."""
     stop_hint: str = "nothing was created or billed"
     """What to do when the run stops without a task to name (Ctrl-C, a signal)."""
 
@@ -154,24 +158,24 @@ class Run:
 
     # --- the one key check and the one client factory
 
-    def connection(self, api_key: str | None, base_url: str | None) -> tuple[Secret, str]:
+    def connection(self) -> tuple[Secret, str]:
         """The checked key and base URL, or the error that names what to fix (never the key)."""
         from minimax_s2v.client.config import Secret, resolve_base_url
 
-        if not api_key:
+        if not self.api_key:
             raise MissingAPIKeyError("no API key")
-        secret = Secret(api_key)  # ConfigurationError (exit 3) for an unusable value
+        secret = Secret(self.api_key)  # ConfigurationError (exit 3) for an unusable value
         try:
-            url = resolve_base_url(base_url)
+            url = resolve_base_url(self.base_url)
         except ConfigurationError as exc:
             raise click.BadParameter(exc.message, param_hint="--base-url") from None
         return secret, url
 
-    def client(self, api_key: str | None, base_url: str | None) -> MiniMaxVideo:
+    def client(self) -> MiniMaxVideo:
         """The sync client every command but `batch` uses."""
         from minimax_s2v.client.clients import MiniMaxVideo
 
-        secret, url = self.connection(api_key, base_url)
+        secret, url = self.connection()
         transport = self.seams.transport() if self.seams.transport is not None else None
         return MiniMaxVideo(secret, base_url=url, retry=self.seams.retry, transport=transport)
 

@@ -380,3 +380,21 @@ def test_resume_of_follows_a_cycle_without_hanging() -> None:
     first, second = ValueError("a"), ValueError("b")
     first.__context__, second.__context__ = second, first
     assert resume_of(first) is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_ctrl_c_during_the_create_carries_a_resume_that_says_a_task_may_exist(
+    mode: Mode,
+) -> None:
+    def interrupt_the_create(request: httpx.Request) -> None:
+        if request.method == "POST":
+            raise KeyboardInterrupt
+
+    fake, _ = new_fake()
+    client, _ = new_client(mode, fake, before=interrupt_the_create)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        await call(client, "submit", png(), "waves")
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.task_may_exist, resume.command()) == (None, True, None)

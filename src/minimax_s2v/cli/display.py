@@ -18,7 +18,7 @@ from minimax_s2v.errors.resume import Resume
 
 if TYPE_CHECKING:
     from minimax_s2v.batch import BatchEvent, BatchReport
-    from minimax_s2v.cli.exits import Failure
+    from minimax_s2v.cli.report import Failure
     from minimax_s2v.cli.run import Run
     from minimax_s2v.flows.results import GenerationResult
     from minimax_s2v.flows.status import TaskStatus

@@ -8,12 +8,11 @@ signals, bugs), and `batch_exit_code` maps a batch's report to the same table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
 
-from minimax_s2v.cli.report import hint_after
+from minimax_s2v.cli.report import Failure, hint_after
 from minimax_s2v.cli.run import NO_KEY_HINT, MissingAPIKeyError, Run
 from minimax_s2v.cli.signals import Terminated
 
@@ -87,17 +86,6 @@ class Stopped(click.ClickException):
         super().__init__(message)
         self.code = code
         self.hint = hint
-
-
-@dataclass(frozen=True)
-class Failure:
-    """How a run ends: the message, the exit code and the hint (None: nothing to add)."""
-
-    message: str
-    code: int
-    hint: str | None = None
-    usage: str | None = None
-    """click's usage line, shown before the message for a usage error."""
 
 
 def _usual_hint(exc: BaseException, code: int) -> str | None:

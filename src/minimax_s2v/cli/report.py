@@ -8,13 +8,25 @@ own task, `Run.resume_for`) says it, by the one rule in `minimax_s2v.errors.resu
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from minimax_s2v.errors.exceptions import MiniMaxError, OutputFileError
 
 if TYPE_CHECKING:
-    from minimax_s2v.cli.exits import Failure
     from minimax_s2v.cli.run import Run
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How a run ends: the message, the exit code and the hint (None: nothing to add)."""
+
+    message: str
+    code: int
+    hint: str | None = None
+    usage: str | None = None
+    """click's usage line, shown before the message for a usage error."""
+
 
 SAVE_FAILED = "the video could not be saved (free some space or pick another --out)"
 

@@ -348,3 +348,11 @@ def test_the_command_line_is_read_by_clicks_parser_never_sniffed(
 
     shown = read_invocation(cli, argv)
     assert (shown.as_json, shown.quiet) == (as_json, quiet)
+
+
+def test_an_unusable_key_is_3_like_a_missing_one(env: Env) -> None:
+    result = env.run("status", "123", "--json", key="two words")
+    assert result.exit_code == EXIT_AUTH
+    answer = one_json(result)
+    assert answer["error"]["type"] == "APIKeyError"
+    assert "two words" not in result.output

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from minimax_s2v.cli.report import Failure, hint_after
-from minimax_s2v.cli.run import NO_KEY_HINT, MissingAPIKeyError, Run
+from minimax_s2v.cli.run import NO_KEY_HINT, APIKeyError, MissingAPIKeyError, Run
 from minimax_s2v.cli.signals import Terminated
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def exit_code_for(exc: BaseException) -> int:
     from minimax_s2v import errors
 
     table: list[tuple[type[BaseException] | tuple[type[BaseException], ...], int]] = [
-        ((errors.AuthenticationError, MissingAPIKeyError), EXIT_AUTH),
+        ((errors.AuthenticationError, APIKeyError), EXIT_AUTH),
         ((errors.InsufficientBalanceError, errors.RateLimitedError), EXIT_QUOTA),
         ((errors.SensitiveInputError, errors.SensitiveOutputError), EXIT_MODERATION),
         (errors.TaskFailedError, EXIT_TASK_FAILED),
@@ -94,6 +94,8 @@ def _usual_hint(exc: BaseException, code: int) -> str | None:
 
     if isinstance(exc, MissingAPIKeyError):
         return NO_KEY_HINT
+    if isinstance(exc, APIKeyError):
+        return "check the value of MINIMAX_API_KEY (or --api-key)"
     if isinstance(exc, errors.APIError) and exc.code in errors.ERROR_CODES:
         return exc.policy.hint  # the spec's catalogue says what to do about each code
     if code == EXIT_AUTH:

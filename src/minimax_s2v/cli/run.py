@@ -30,8 +30,12 @@ if TYPE_CHECKING:
 NO_KEY_HINT = "set MINIMAX_API_KEY (or pass --api-key); to try without a key: `minimax-video demo`"
 
 
-class MissingAPIKeyError(ConfigurationError):
-    """No API key in MINIMAX_API_KEY or --api-key (exit 3, like a refused key)."""
+class APIKeyError(ConfigurationError):
+    """No usable API key (exit 3, like a refused key): nothing was sent."""
+
+
+class MissingAPIKeyError(APIKeyError):
+    """No API key in MINIMAX_API_KEY or --api-key."""
 
 
 @dataclass
@@ -149,11 +153,8 @@ class Run:
             if isinstance(exc, InvalidParametersError) and self.task.file_id is None:
                 return None  # MiniMax does not know the task: there is nothing to resume
             return self.task.after(exc)
-        if self.sends_create and not isinstance(exc, click.ClickException | ConfigurationError):
-            from minimax_s2v.errors.exceptions import MiniMaxError
-
-            if not isinstance(exc, MiniMaxError):
-                return Resume.after_create(exc, self.out, self.overwrite)
+        if self.sends_create and isinstance(exc, KeyboardInterrupt):
+            return Resume.after_create(exc, self.out, self.overwrite)
         return None
 
     # --- the one key check and the one client factory
@@ -164,7 +165,10 @@ class Run:
 
         if not self.api_key:
             raise MissingAPIKeyError("no API key")
-        secret = Secret(self.api_key)  # ConfigurationError (exit 3) for an unusable value
+        try:
+            secret = Secret(self.api_key)
+        except ConfigurationError as exc:  # empty, spaces, control characters: never echoed
+            raise APIKeyError(exc.message) from None
         try:
             url = resolve_base_url(self.base_url)
         except ConfigurationError as exc:

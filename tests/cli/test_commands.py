@@ -356,3 +356,46 @@ def test_an_unusable_key_is_3_like_a_missing_one(env: Env) -> None:
     answer = one_json(result)
     assert answer["error"]["type"] == "APIKeyError"
     assert "two words" not in result.output
+
+
+class _CreateAnswers(httpx.BaseTransport):
+    """Answers the create with one `base_resp` code (HTTP 200, as upstream does)."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+        self.creates = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.creates += 1
+        body = {"task_id": "", "base_resp": {"status_code": self.code, "status_msg": "no"}}
+        return httpx.Response(200, json=body, headers={"Trace-Id": "t-1"})
+
+
+@pytest.mark.parametrize(
+    ("code", "may_exist", "exit_code"),
+    [
+        (1000, True, 8),
+        (1001, True, 8),
+        (1013, True, 8),
+        (4242, True, 8),
+        (2013, False, EXIT_USAGE),
+        (1026, False, EXIT_MODERATION),
+        (1008, False, 4),
+    ],
+)
+def test_json_after_a_create_answered_with_a_code_follows_the_one_rule(
+    env: Env, code: int, may_exist: bool, exit_code: int
+) -> None:
+    answers = _CreateAnswers(code)
+    env.seams.transport = lambda: answers
+    result = env.run("generate", "--image", env.image(), "--out", str(env.tmp / "c.mp4"), "--json")
+    assert result.exit_code == exit_code, result.output
+    answer = one_json(result)
+    assert (answer["task_may_exist"], answer["task_id"], answer["resume"]) == (
+        may_exist,
+        None,
+        None,
+    )
+    assert answer["error"]["code"] == code
+    assert answers.creates == 1  # never sent twice
+    assert ("before submitting again" in answer["hint"]) is may_exist

@@ -1,8 +1,8 @@
 """The `minimax-video` CLI: results, documented exit codes, actionable messages, no key leaks.
 
 Commands run in-process (click's CliRunner) against the fake on a manual clock, through the
-CLI's `_SEAMS` (transport, retry waits, clock); the demo and `fake-server` also run as real
-subprocesses of the installed entry point.
+CLI's `Seams` passed as click's `obj` (transport, retry waits, clock); the demo and
+`fake-server` also run as real subprocesses of the installed entry point.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from click.testing import CliRunner, Result
 from PIL import Image
 
 from minimax_s2v import errors
-from minimax_s2v.cli.app import _Seams, cli
+from minimax_s2v.cli.app import cli
 from minimax_s2v.cli.exits import (
     EXIT_AUTH,
     EXIT_CODES,
@@ -40,6 +40,7 @@ from minimax_s2v.cli.exits import (
     EXIT_USAGE,
     exit_code_for,
 )
+from minimax_s2v.cli.run import Seams
 from minimax_s2v.client.retry import RetryPolicy
 from minimax_s2v.fake import FakeMiniMax, Faults, ManualClock
 
@@ -61,10 +62,11 @@ class Env:
     clock: ManualClock
     tmp: Path
     runner: CliRunner
+    seams: Seams
 
     def run(self, *args: str, key: str | None = CANARY, stdin: bytes | None = None) -> Result:
         env = {"MINIMAX_API_KEY": key, "MINIMAX_BASE_URL": None}
-        result = self.runner.invoke(cli, list(args), env=env, input=stdin)
+        result = self.runner.invoke(cli, list(args), env=env, input=stdin, obj=self.seams)
         assert CANARY not in result.output, result.output
         assert CANARY not in result.stderr
         return result
@@ -78,9 +80,14 @@ class Env:
 def make_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, faults: Faults | None = None) -> Env:
     clock = ManualClock()
     fake = FakeMiniMax(api_key=CANARY, clock=clock, stage_seconds=(10, 20, 60), faults=faults)
-    seams = _Seams(transport=fake.transport, retry=NO_WAIT, sleep=clock.advance, clock=clock.now)
-    monkeypatch.setattr("minimax_s2v.cli.app._SEAMS", seams)
-    return Env(fake, clock, tmp_path, CliRunner())
+    seams = Seams(
+        transport=fake.transport,
+        async_transport=fake.async_transport,
+        retry=NO_WAIT,
+        sleep=clock.advance,
+        clock=clock.now,
+    )
+    return Env(fake, clock, tmp_path, CliRunner(), seams)
 
 
 @pytest.fixture
@@ -312,7 +319,7 @@ def test_wait_timeout_is_exit_7_and_says_how_to_resume(env: Env) -> None:
     result = env.run("generate", "--image", env.image(), "--out", str(out), "--timeout", "5")
     assert result.exit_code == EXIT_TIMEOUT
     (task_id,) = env.fake.tasks
-    assert f"minimax-video status {task_id}" in result.stderr
+    assert f"minimax-video wait {task_id} --out {out}" in result.stderr
     assert len(env.fake.tasks) == 1
 
 
@@ -322,10 +329,10 @@ def test_ctrl_c_while_waiting_is_exit_130_and_leaves_no_file(
     def interrupt(seconds: float) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("minimax_s2v.cli.app._SEAMS.sleep", interrupt)
+    monkeypatch.setattr(env.seams, "sleep", interrupt)
     result = env.run("generate", "--image", env.image(), "--out", str(env.tmp / "c.mp4"))
     assert result.exit_code == EXIT_INTERRUPTED
-    assert "minimax-video status" in result.stderr
+    assert "minimax-video wait" in result.stderr
     assert sorted(p.name for p in env.tmp.iterdir()) == ["face.png"]
 
 
@@ -357,11 +364,12 @@ def test_every_error_class_has_a_documented_code() -> None:
 def test_help_documents_commands_and_exit_codes(env: Env) -> None:
     result = env.run("--help")
     assert result.exit_code == EXIT_OK
-    for word in ("generate", "status", "download", "fake-server", "demo", "Exit codes"):
-        assert word in result.output
-    for code in EXIT_CODES:
-        assert f"{code} " in result.output
-    for command in ("generate", "status", "download", "fake-server", "demo"):
+    shown = " ".join(result.output.split())
+    for word in ("generate", "status", "wait", "download", "batch", "fake-server", "demo"):
+        assert word in shown
+    for code, text in EXIT_CODES.items():
+        assert f"{code} {text}" in shown
+    for command in ("generate", "status", "wait", "download", "batch", "fake-server", "demo"):
         assert env.run(command, "--help").exit_code == EXIT_OK  # `run` checks for the key
 
 
@@ -447,9 +455,8 @@ def test_fake_server_serves_the_cli_over_loopback_and_stops_on_sigterm(
 
 
 def test_the_docs_exit_table_lists_exactly_the_documented_codes() -> None:
-    page = Path(__file__).resolve().parents[2] / "docs" / "command-line.md"
-    text = page.read_text(encoding="utf-8")
-    section = text[text.index("| exit | meaning | what to do |") :]
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = page[page.index("| exit | meaning | what to do |") :]
     rows = []
     for line in section.splitlines()[2:]:
         if not line.startswith("| "):

@@ -1,4 +1,4 @@
-"""`minimax-video batch` and `wait` against the fake on loopback: results, report, exit codes."""
+"""`minimax-video batch` against the fake on loopback: results, report, exit codes, hints."""
 
 from __future__ import annotations
 
@@ -9,17 +9,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from minimax_s2v import MiniMaxVideo
 from minimax_s2v.cli.app import cli
 from minimax_s2v.cli.exits import (
     EXIT_AUTH,
     EXIT_INCOMPLETE,
+    EXIT_NETWORK,
     EXIT_OK,
-    EXIT_TASK_FAILED,
     EXIT_USAGE,
 )
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults, running_server
-from minimax_s2v.inputs.sample_face import sample_face_png
 from tests.batch.support import write_jobs
 
 FAST = ["--creates-per-minute", "600", "--queries-per-minute", "6000", "--poll-interval", "0.05"]
@@ -90,7 +88,8 @@ def test_batch_with_failed_tasks_exits_incomplete_naming_them(tmp_path: Path) ->
     assert result.exit_code == EXIT_INCOMPLETE
     for task_id in fake.tasks:
         assert f"task {task_id}" in result.stderr
-    assert "run the same command again" in result.stderr
+    assert "hint: 2 job(s) failed: run the same command with --retry-failed" in result.stderr
+    assert "run the same command again" not in result.stderr
 
 
 def test_batch_with_a_refused_key_stops_and_says_so(
@@ -100,51 +99,72 @@ def test_batch_with_a_refused_key_stops_and_says_so(
     result = _cli(url, "batch", str(jobs), "--out", str(tmp_path / "out"), *FAST, key="nope")
     assert result.exit_code == EXIT_AUTH
     assert "stopped creating: invalid api key" in result.stderr
+    assert "hint: set MINIMAX_API_KEY (or --api-key) to a valid key" in result.stderr
+    assert "--retry-failed" not in result.stderr
     assert len(fake.tasks) == 0
 
 
-def test_wait_saves_an_existing_task_and_never_replaces_a_file(
+def test_a_jobs_line_nested_deep_or_a_journal_that_is_not_sqlite_is_2_not_a_bug(
     tmp_path: Path, fake: FakeMiniMax, url: str
 ) -> None:
-    with MiniMaxVideo(FAKE_API_KEY, base_url=url) as client:
-        task_id = client.submit(sample_face_png(), "a prompt")
-    out = tmp_path / "clip.mp4"
-    result = _cli(url, "wait", task_id, "--out", str(out), "--poll-interval", "0.05")
-    assert result.exit_code == EXIT_OK, result.stderr
-    assert result.stdout.strip() == str(out)
-    assert out.read_bytes() == fake.video_bytes
-    assert len(fake.tasks) == 1  # nothing created
-
-    refused = _cli(url, "wait", task_id, "--out", str(out))
-    assert refused.exit_code == EXIT_USAGE
-    assert "exists (pass --force" in refused.stderr
-    assert not list(tmp_path.glob(".*"))  # no staging or partial file left
-
-
-def test_wait_on_a_failed_task_names_it(tmp_path: Path) -> None:
-    fake = FakeMiniMax(stage_seconds=(0.05, 0.05, 0.1), faults=Faults(seed=2, task_fail=1.0))
-    with running_server(fake) as url:
-        with MiniMaxVideo(FAKE_API_KEY, base_url=url) as client:
-            task_id = client.submit(sample_face_png(), "a prompt")
-        result = _cli(
-            url, "wait", task_id, "--out", str(tmp_path / "c.mp4"), "--poll-interval", "0.05"
-        )
-    assert result.exit_code == EXIT_TASK_FAILED
-    assert f"task {task_id}: failed" in result.stderr
-    assert not (tmp_path / "c.mp4").exists()
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    result = _cli(url, "batch", str(deep), "--out", str(tmp_path / "out"), *FAST)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "line 1: not valid JSON (nested too deeply)" in result.stderr
+    jobs = write_jobs(tmp_path, 1)
+    journal = tmp_path / "journal.sqlite3"
+    journal.write_text("not a database " * 100)
+    args = ["batch", str(jobs), "--out", str(tmp_path / "out"), "--journal", str(journal)]
+    result = _cli(url, *args, "--json", *FAST)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert json.loads(result.stdout)["error"]["type"] == "JournalError"
+    assert len(fake.tasks) == 0
 
 
-def test_wait_on_a_task_still_running_says_how_to_pick_it_up(tmp_path: Path) -> None:
-    from minimax_s2v.cli.exits import EXIT_TIMEOUT
+def test_a_report_that_cannot_be_written_after_billed_creates_is_not_2(
+    tmp_path: Path, fake: FakeMiniMax, url: str
+) -> None:
+    jobs = write_jobs(tmp_path, 2)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    out = tmp_path / "out"
+    args = ["batch", str(jobs), "--out", str(out), "--report", str(blocker / "report.json")]
+    result = _cli(url, *args, "--json", *FAST)
+    assert result.exit_code == EXIT_NETWORK, result.output
+    answer = json.loads(result.stdout)
+    assert answer["error"]["message"].startswith(f"could not write the report {blocker}")
+    assert str(out / "batch-journal.sqlite3") in answer["hint"]
+    assert len(fake.tasks) == 2
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["clip0.mp4", "clip1.mp4"]
 
-    fake = FakeMiniMax(stage_seconds=(60.0, 60.0, 60.0))
-    with running_server(fake) as url:
-        with MiniMaxVideo(FAKE_API_KEY, base_url=url) as client:
-            task_id = client.submit(sample_face_png(), "a prompt")
-        out = str(tmp_path / "c.mp4")
-        result = _cli(
-            url, "wait", task_id, "--out", out, "--poll-interval", "0.05", "--timeout", "0.3"
-        )
-    assert result.exit_code == EXIT_TIMEOUT
-    assert f"task {task_id}: created" in result.stderr
-    assert f"minimax-video wait {task_id} --out {out}" in result.stderr
+
+def test_an_out_folder_whose_parent_is_missing_is_refused_before_billing(
+    tmp_path: Path, fake: FakeMiniMax, url: str
+) -> None:
+    jobs = write_jobs(tmp_path, 1)
+    out = tmp_path / "typo" / "out"
+    result = _cli(url, "batch", str(jobs), "--out", str(out), *FAST)
+    assert result.exit_code == EXIT_USAGE
+    assert "--parents" in result.stderr
+    assert not (tmp_path / "typo").exists()
+    assert _cli(url, "batch", str(jobs), "--out", str(out), "--parents", *FAST).exit_code == 0
+    assert len(fake.tasks) == 1
+
+
+def test_a_rate_limited_create_shows_as_rate_limited_in_the_progress_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from minimax_s2v.batch import BatchEvent, JobState
+    from minimax_s2v.cli.display import Display
+    from minimax_s2v.cli.run import Run
+
+    counts = dict.fromkeys(JobState, 0) | {JobState.PENDING: 1}
+    display = Display(Run())
+    display.event(BatchEvent("clip0", JobState.PENDING, "create refused: ...", None, counts, 1002))
+    display.event(BatchEvent("clip1", JobState.PENDING, "", None, counts))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "batch: clip0: rate-limited (1002), will create again",
+        "batch: clip1: pending",
+    ]

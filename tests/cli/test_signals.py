@@ -41,9 +41,8 @@ def slow_download_fake() -> Iterator[str]:
     )
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()
-        url = line.split()[3]  # "fake MiniMax on http://127.0.0.1:PORT (API key ...)"
-        assert url.startswith("http://127.0.0.1:"), line
+        url = proc.stdout.readline().strip()  # stdout: the base URL alone
+        assert url.startswith("http://127.0.0.1:"), url
         yield url
     finally:
         proc.kill()
@@ -79,7 +78,10 @@ def test_a_termination_signal_while_downloading_cleans_up_and_names_the_task(
     assert run.returncode == code, stderr
     assert f"terminated by {signal.Signals(signum).name}" in stderr
     task_id = stderr.split("submitted task ", 1)[1].split()[0]
-    assert f"task {task_id}" in stderr.split("hint:", 1)[1]
+    hint = stderr.split("hint:", 1)[1]
+    assert f"task {task_id} succeeded" in hint  # its video waits at MiniMax ...
+    assert "minimax-video download" in hint
+    assert "running" not in hint  # ... the task does not keep running
     assert sorted(p.name for p in tmp_path.iterdir()) == ["face.png"]  # no .part, no clip
 
 
@@ -99,3 +101,50 @@ def test_both_fake_entry_points_refuse_a_public_host_and_bad_stages() -> None:
             shown = _usage_error([*start, "--port", "0", f"--stage-seconds={stages}"])
             assert "three seconds" in shown
         assert "seed" in _usage_error([*start, "--port", "0", "--faults", "bogus=1"])
+
+
+def _options(help_text: str) -> list[str]:
+    return sorted(
+        word.rstrip(",") for word in help_text.split() if word.startswith("--") and len(word) > 2
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_both_fake_entry_points_have_the_same_options_and_defaults() -> None:
+    shown = []
+    for start in (FAKE, [str(SCRIPT), "fake-server"]):
+        proc = subprocess.run(
+            [*start, "--help"], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert proc.returncode == 0, proc.stderr
+        shown.append(proc.stdout.split("Options:", 1)[1])
+    assert shown[0] == shown[1]
+    for option in ("--rate-limit", "--seed", "--api-key", "--callback-casing", "--json"):
+        assert option in _options(shown[0])
+    assert "default: 2,2,5" in shown[0]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("start", ["module", "command"])
+def test_ctrl_c_stops_the_fake_without_a_traceback(start: str) -> None:
+    command = FAKE if start == "module" else [str(SCRIPT), "fake-server"]
+    proc = subprocess.Popen(
+        [*command, "--port", "0", "--rate-limit", "videoGeneration=5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("http://127.0.0.1:")
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert "stopped" in stderr
+    assert "Traceback" not in stderr

@@ -4,13 +4,14 @@ gives scripts the same facts."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import httpx
 import pytest
 
-from minimax_s2v import MiniMaxError
+from minimax_s2v import AsyncMiniMaxVideo, MiniMaxError, RetryPolicy, errors
 from minimax_s2v.cli.exits import (
     EXIT_INTERRUPTED,
     EXIT_NETWORK,
@@ -19,7 +20,8 @@ from minimax_s2v.cli.exits import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
-from minimax_s2v.fake import Faults
+from minimax_s2v.errors.resume import Resume, resume_of, task_may_exist_after_create
+from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults
 from tests.cli.test_app import make_env, png
 from tests.support.clients import MODES, Mode, call, close, new_client, new_fake, sleeper
 
@@ -49,7 +51,7 @@ def test_a_garbled_create_answer_says_a_task_may_exist_never_try_again_later(
     result = env.run("generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"))
     assert result.exit_code == EXIT_NETWORK, result.output
     assert "may exist" in result.stderr
-    assert "minimax-video status" in result.stderr
+    assert "console before submitting again" in result.stderr
     assert "try again later" not in result.stderr
     assert len(env.fake.tasks) == 1  # sent once, never resubmitted
 
@@ -64,7 +66,7 @@ def test_quiet_still_names_the_task_on_failure(
     assert result.exit_code == EXIT_TIMEOUT
     (task_id,) = env.fake.tasks
     assert f"submitted task {task_id}" in result.stderr
-    assert f"minimax-video status {task_id}" in result.stderr
+    assert f"minimax-video wait {task_id} --out" in result.stderr
 
 
 def test_quiet_hides_retry_warnings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -83,11 +85,11 @@ def test_ctrl_c_names_the_task_and_download_does_not_talk_about_a_task(
     def interrupt(seconds: float) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("minimax_s2v.cli.app._SEAMS.sleep", interrupt)
+    monkeypatch.setattr(env.seams, "sleep", interrupt)
     result = env.run("generate", "--image", env.image(), "--out", str(tmp_path / "c.mp4"))
     assert result.exit_code == EXIT_INTERRUPTED
     (task_id,) = env.fake.tasks
-    assert f"minimax-video status {task_id}" in result.stderr
+    assert f"minimax-video wait {task_id} --out" in result.stderr
 
     def stop_download(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -214,11 +216,185 @@ async def test_a_cancelled_async_generate_leaves_no_part_and_keeps_the_ids(tmp_p
 
 
 def test_json_says_a_task_may_exist_when_interrupted_during_the_create() -> None:
-    import json as json_module
+    from minimax_s2v.cli.exits import failure_for
+    from minimax_s2v.cli.report import json_error
+    from minimax_s2v.cli.run import Run
 
-    from minimax_s2v.cli.report import RunState, json_error
-
-    state = RunState(command="generate", create_started=True)
-    answer = json_module.loads(json_error(KeyboardInterrupt(), 130, "interrupted", state))
+    run = Run(sends_create=True)  # ^C where the library could not record it
+    stop = KeyboardInterrupt()
+    answer = json.loads(json_error(stop, failure_for(stop, run), run))
     assert answer["task_may_exist"] is True
     assert answer["task_id"] is None
+    assert answer["exit_code"] == EXIT_INTERRUPTED
+
+
+# --- the one "may a task exist" rule, and a Resume after every sent create -------------------
+
+
+@pytest.mark.parametrize(
+    ("exc", "may_exist"),
+    [
+        (errors.ConnectError("refused"), False),
+        (errors.InputError("bad image"), False),
+        (errors.RequestValidationError("bad body"), False),
+        (errors.HTTPStatusError("busy", status_code=429), False),
+        (errors.RateLimitedError("slow down", code=1002), False),
+        (errors.InvalidParametersError("bad", code=2013), False),
+        (errors.SensitiveInputError("no", code=1026), False),
+        (errors.InsufficientBalanceError("top up", code=1008), False),
+        (errors.AuthenticationError("bad key", code=2049), False),
+        (errors.ServerSideError("unknown error", code=1000), True),
+        (errors.ServerSideError("timeout", code=1001), True),
+        (errors.ServerSideError("internal", code=1013), True),
+        (errors.UnknownAPIError("?", code=4242), True),
+        (errors.HTTPStatusError("bad gateway", status_code=502), True),
+        (errors.TransportError("cut off"), True),
+        (errors.RequestTimeoutError("slow"), True),
+        (errors.MalformedResponseError("garbled"), True),
+        (KeyboardInterrupt(), True),
+        (asyncio.CancelledError(), True),
+        (RuntimeError("anything else"), True),
+    ],
+)
+def test_one_rule_decides_whether_a_task_may_exist_after_a_failed_create(
+    exc: BaseException, may_exist: bool
+) -> None:
+    assert task_may_exist_after_create(exc) is may_exist
+    resume = Resume.after_create(exc)
+    assert (resume.task_id, resume.task_may_exist, resume.command()) == (None, may_exist, None)
+    assert ("console" in resume.describe()) is may_exist
+
+
+CREATE_CUT = {
+    "drop_after": Faults(drop_after=1.0, operations=frozenset({"videoGeneration"})),
+    "malformed_json": Faults(malformed_json=1.0, operations=frozenset({"videoGeneration"})),
+    "slow": Faults(slow=1.0, slow_seconds=5.0, operations=frozenset({"videoGeneration"})),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fault", sorted(CREATE_CUT))
+async def test_submit_whose_answer_never_came_says_a_task_may_exist(mode: Mode, fault: str) -> None:
+    fake = FakeMiniMax(stage_seconds=(10, 20, 60), faults=CREATE_CUT[fault])  # a real clock
+    client, _ = new_client(mode, fake, retry=RetryPolicy.none(), timeout=0.2)
+    with pytest.raises(MiniMaxError) as caught:
+        await call(client, "submit", png(), "waves")
+    await close(client)
+    assert len(fake.tasks) == 1  # the task exists at MiniMax
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.task_may_exist) == (None, True)
+    assert any("before submitting again" in note for note in caught.value.__notes__)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_refused_create_says_no_task_exists(mode: Mode) -> None:
+    fake, _ = new_fake(Faults(task_fail=0.0), api_key="another-key")
+    client, _ = new_client(mode, fake)
+    with pytest.raises(errors.AuthenticationError) as caught:
+        await call(client, "submit", png(), "waves")
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.task_may_exist) == (None, False)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_failed_task_is_not_running_and_its_note_suggests_no_download(
+    mode: Mode, tmp_path: Path
+) -> None:
+    fake, clock = new_fake(Faults(task_fail=1.0))
+    client, _ = new_client(mode, fake)
+    with pytest.raises(errors.TaskFailedError) as caught:
+        await call(
+            client,
+            "generate",
+            png(),
+            "waves",
+            tmp_path / "c.mp4",
+            sleep=sleeper(mode, clock),
+            clock=clock.now,
+        )
+    await close(client)
+    (task_id,) = fake.tasks
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.task_may_exist, resume.command()) == (task_id, False, None)
+    notes = " ".join(caught.value.__notes__)
+    assert task_id in notes
+    assert "download" not in notes.replace("nothing to download", "")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_wait_timeout_resumes_with_wait_not_status(mode: Mode, tmp_path: Path) -> None:
+    fake, clock = new_fake()
+    client, _ = new_client(mode, fake)
+    out = tmp_path / "c.mp4"
+    with pytest.raises(errors.WaitTimeoutError) as caught:
+        await call(
+            client,
+            "generate",
+            png(),
+            "w",
+            out,
+            timeout=5,
+            sleep=sleeper(mode, clock),
+            clock=clock.now,
+        )
+    await close(client)
+    (task_id,) = fake.tasks
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert resume.task_may_exist is True
+    assert resume.command() == f"minimax-video wait {task_id} --out {out}"
+
+
+@pytest.mark.parametrize("wrap", ["timeout", "wait_for"])
+@pytest.mark.parametrize("stage", ["create", "wait"])
+async def test_asyncio_timeouts_around_a_flow_keep_the_resume(
+    wrap: str, stage: str, tmp_path: Path
+) -> None:
+    """asyncio turns the cancellation into a TimeoutError: the Resume is found through it."""
+    faults = CREATE_CUT["slow"] if stage == "create" else None
+    fake = FakeMiniMax(stage_seconds=(60, 60, 60), faults=faults)
+    client = AsyncMiniMaxVideo(FAKE_API_KEY, transport=fake.async_transport(), timeout=30)
+    flow = client.generate(png(), "waves", tmp_path / "c.mp4", poll_interval=0.01)
+
+    async def bounded() -> object:
+        if wrap == "wait_for":
+            return await asyncio.wait_for(flow, 0.3)
+        async with asyncio.timeout(0.3):
+            return await flow
+
+    with pytest.raises(TimeoutError) as caught:
+        await bounded()
+    await client.aclose()
+    (task_id,) = fake.tasks
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert resume.task_may_exist is True
+    assert resume.task_id == (None if stage == "create" else task_id)
+
+
+def test_resume_of_follows_a_cycle_without_hanging() -> None:
+    first, second = ValueError("a"), ValueError("b")
+    first.__context__, second.__context__ = second, first
+    assert resume_of(first) is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_ctrl_c_during_the_create_carries_a_resume_that_says_a_task_may_exist(
+    mode: Mode,
+) -> None:
+    def interrupt_the_create(request: httpx.Request) -> None:
+        if request.method == "POST":
+            raise KeyboardInterrupt
+
+    fake, _ = new_fake()
+    client, _ = new_client(mode, fake, before=interrupt_the_create)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        await call(client, "submit", png(), "waves")
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.task_may_exist, resume.command()) == (None, True, None)

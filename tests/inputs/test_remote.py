@@ -140,9 +140,7 @@ def test_the_cli_refuses_a_404_image_url_with_exit_2(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     env = make_env(monkeypatch, tmp_path)
-    monkeypatch.setattr(
-        "minimax_s2v.cli.app._SEAMS.transport", lambda: _routed(env.fake.transport(), {})
-    )
+    monkeypatch.setattr(env.seams, "transport", lambda: _routed(env.fake.transport(), {}))
     url = f"https://{IMAGE_HOST}/gone.jpg"
     result = env.run("generate", "--image", url, "--out", str(tmp_path / "c.mp4"))
     assert result.exit_code == EXIT_USAGE, result.output
@@ -261,4 +259,6 @@ def test_a_password_with_url_delimiters_is_refused_and_never_echoed() -> None:
 def test_a_resume_command_quotes_what_the_server_sent() -> None:
     from minimax_s2v.errors.resume import Resume
 
-    assert Resume("$(touch pwned)").command() == "minimax-video status '$(touch pwned)'"
+    assert (
+        Resume("$(touch pwned)").command() == "minimax-video wait '$(touch pwned)' --out video.mp4"
+    )

@@ -44,7 +44,6 @@ from minimax_s2v.batch.runner import (
     Clock,
     Sleep,
     check_outputs,
-    wait_and_save,
 )
 from minimax_s2v.client.config import Secret
 
@@ -67,7 +66,6 @@ __all__ = [
     "arun_batch",
     "read_jobs",
     "run_batch",
-    "wait_and_save",
 ]
 
 

@@ -138,6 +138,9 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
         except ValueError as exc:
             yield number, f"not valid JSON ({exc})"
             continue
+        except RecursionError:  # a line nested thousands deep: a bad line, not a crash
+            yield number, "not valid JSON (nested too deeply)"
+            continue
         if not isinstance(value, dict):
             yield number, f"must be a JSON object, got {type(value).__name__}"
             continue

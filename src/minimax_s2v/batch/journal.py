@@ -114,8 +114,9 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
     )
 
 
-class JournalError(Exception):
-    """The journal cannot be used (another version, or not a journal at all)."""
+class JournalError(InputError):
+    """The journal cannot be used (another version, or not a journal at all); raised when it
+    is opened, before any create (an input error: the CLI's exit 2, nothing billed)."""
 
 
 class JournalBusyError(JournalError, InputError):

@@ -14,8 +14,6 @@ limiters see every refusal (the client is built with `RetryPolicy.none()`):
   path, size and sha256, then rename into place. A killed run leaves either the complete file
   or none (the staging folder is emptied by the next run), and a saved job whose file is missing
   or differs is downloaded again.
-
-`wait_and_save` is the same poll + save for one task id the user kept (`minimax-video wait`).
 """
 
 from __future__ import annotations
@@ -57,9 +55,9 @@ from minimax_s2v.errors.exceptions import (
     RateLimitedError,
     RequestValidationError,
     SensitiveOutputError,
-    UnknownAPIError,
     error_code,
 )
+from minimax_s2v.errors.resume import task_may_exist_after_create
 from minimax_s2v.flows.status import TaskState
 from minimax_s2v.flows.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, WaitTiming
 from minimax_s2v.output.targets import place
@@ -93,17 +91,6 @@ def _retry_state(
     if task_id and not task_ended:
         return JobState.CREATED  # poll again
     return JobState.PENDING
-
-
-def _definite_refusal(exc: MiniMaxError) -> bool:
-    """A create answered with a code that means no task was made (bad input, moderation,
-    balance...). Codes the catalogue retries for reads only (server-side failures such as
-    1001) and codes it does not know may follow a created task: those are uncertain."""
-    return (
-        isinstance(exc, APIError)
-        and exc.policy.retry == "never"
-        and not isinstance(exc, UnknownAPIError)
-    )
 
 
 @dataclass(frozen=True)
@@ -150,6 +137,8 @@ class BatchEvent:
     detail: str
     task_id: str | None
     counts: Mapping[JobState, int]
+    code: int | None = None
+    """The API's code when a create was refused (1002: rate-limited, sent again later)."""
 
 
 def _refusal(exc: MiniMaxError) -> bool:
@@ -398,7 +387,7 @@ class BatchRunner:
                 if retry_create(exc):  # provably not processed: pending again
                     self.creates_sent -= 1
                     self.journal.refused(name, str(exc))
-                    self._count(name, JobState.PENDING, f"create refused: {exc}")
+                    self._count(name, JobState.PENDING, f"create refused: {exc}", code=exc.code)
                     if isinstance(exc, ConnectError):
                         connects += 1
                         if connects >= self.options.connect_attempts:
@@ -413,7 +402,7 @@ class BatchRunner:
                     self._count(name, JobState.PENDING, str(exc))
                     self._halt(exc)
                     return JobState.PENDING
-                if _definite_refusal(exc):  # answered with a code that creates nothing
+                if not task_may_exist_after_create(exc):  # answered: nothing was created
                     return self._failed(name, exc.code, str(exc))
                 return self._uncertain(name, f"{exc}; a task may exist")
             self.creates.succeeded()
@@ -563,7 +552,12 @@ class BatchRunner:
         return value
 
     def _count(
-        self, name: str, state: JobState, detail: str = "", task_id: str | None = None
+        self,
+        name: str,
+        state: JobState,
+        detail: str = "",
+        task_id: str | None = None,
+        code: int | None = None,
     ) -> None:
         previous = self._states.get(name)
         if previous is not None:
@@ -571,7 +565,7 @@ class BatchRunner:
         self._states[name] = state
         self._counts[state] += 1
         if previous is not None and self._on_event is not None:
-            self._on_event(BatchEvent(name, state, detail, task_id, dict(self._counts)))
+            self._on_event(BatchEvent(name, state, detail, task_id, dict(self._counts), code))
 
     def _failed(self, name: str, code: int | None, message: str) -> JobState:
         self.journal.failed(name, code, message)
@@ -601,38 +595,3 @@ def _free_name(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.name}.{number}")
     return candidate
-
-
-async def wait_and_save(
-    client: AsyncMiniMaxVideo,
-    task_id: str,
-    out: str | os.PathLike[str],
-    options: BatchOptions | None = None,
-    *,
-    on_event: Callable[[BatchEvent], None] | None = None,
-    clock: Clock = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
-) -> JobOutcome:
-    """Poll an existing task and save its video at `out`: what `batch` does for one job.
-
-    The caller decides whether `out` may be replaced (the CLI refuses an existing file unless
-    --force). The job lives in an in-memory journal: nothing to resume but the task id itself.
-    """
-    target = Path(out)
-    job = BatchJob(line=1, name=target.stem or "video", image="", output=target.name)
-    with Journal(":memory:") as journal:
-        journal.add([(job.name, job.line, job.spec())])
-        journal.creating(job.name)
-        journal.created(job.name, task_id)
-        runner = BatchRunner(
-            client,
-            [job],
-            target.parent,
-            journal,
-            options,
-            on_event=on_event,
-            clock=clock,
-            sleep=sleep,
-        )
-        report = await runner.run()
-    return report.jobs[0]

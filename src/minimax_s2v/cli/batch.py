@@ -1,180 +1,57 @@
-"""`minimax-video batch` and `minimax-video wait`: many videos, and picking up one task id.
+"""`minimax-video batch`: many videos, journaled, resumable.
 
-Registered on the main group by `minimax_s2v.cli.app`. Progress goes to stderr: one overall bar
-on a terminal (done, failed, running, queued, ETA) with a line per failure, one line per event
-otherwise (CI logs); the summary table follows. stdout gets the report's path (or, with
-`--json`, the report itself). Exit code 0 means every job was saved; see `EXIT_INCOMPLETE`.
+Progress goes to the one `Display` (an overall bar on a terminal, a line per event in CI logs),
+then the summary and the hints that lead on: `--retry-failed` for failed jobs, set the key after
+a refused one, run again for jobs still running. stdout gets the report's path (or, with
+`--json`, one object: the report with `ok` and `exit_code`). Failures before or around the run
+(no key, bad lines, Ctrl-C, signals) go to the funnel like every command's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from minimax_s2v.cli.exits import EXIT_AUTH, batch_exit_code, interrupt_code, wait_exit_code
-from minimax_s2v.cli.options import allow_private_urls, api_options
-from minimax_s2v.cli.signals import HANDLED, Terminated
+from minimax_s2v.cli.display import Display
+from minimax_s2v.cli.exits import EXIT_AUTH, EXIT_NETWORK, EXIT_QUOTA, Stopped, batch_exit_code
+from minimax_s2v.cli.options import api_options, json_option, parents_option, seconds_option
+from minimax_s2v.cli.run import check_out_folder, current_run
+from minimax_s2v.cli.signals import run_async
 from minimax_s2v.client.scrub import scrub
 
 if TYPE_CHECKING:
-    from minimax_s2v.batch import BatchEvent, BatchReport, JobOutcome
-    from minimax_s2v.client.clients import AsyncMiniMaxVideo
+    from minimax_s2v.batch import BatchReport
 
 RESUME_HINT = "run the same command again to resume: nothing saved or created is done twice"
 
 
-def _require_key(api_key: str | None) -> None:
-    if not api_key:
-        click.echo("error: no API key", err=True)
-        click.echo("hint: set MINIMAX_API_KEY (or pass --api-key)", err=True)
-        raise click.exceptions.Exit(EXIT_AUTH)
-
-
-T = TypeVar("T")
-
-
-def _run(work: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run, with SIGTERM and SIGHUP handled like Ctrl-C (what CI runners and docker
-    send): the work is cancelled, an in-flight create is journaled as uncertain, then
-    `Terminated` (a KeyboardInterrupt carrying the signal, for the exit code)."""
-
-    async def main() -> T:
-        task = asyncio.current_task()
-        assert task is not None
-        loop = asyncio.get_running_loop()
-        received: list[int] = []
-
-        def stop(signum: int) -> None:
-            received.append(signum)
-            task.cancel()
-
-        for signum in HANDLED:
-            loop.add_signal_handler(signum, stop, signum)
-        try:
-            return await work
-        except asyncio.CancelledError:
-            if received:
-                raise Terminated(received[0]) from None
-            raise KeyboardInterrupt from None
-        finally:
-            for signum in HANDLED:
-                loop.remove_signal_handler(signum)
-
-    return asyncio.run(main())
-
-
-def _client(api_key: str | None, base_url: str | None) -> AsyncMiniMaxVideo:
-    """An async client that never retries on its own: the batch decides, its limiter sees all."""
-    from minimax_s2v.client.clients import AsyncMiniMaxVideo
-    from minimax_s2v.client.retry import RetryPolicy
-
-    return AsyncMiniMaxVideo(
-        api_key,
-        base_url=base_url,
-        retry=RetryPolicy.none(),
-        allow_private_urls=allow_private_urls(),
-    )
-
-
-def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is not None and not value > 0:
-        raise click.BadParameter("must be a positive number")
-    return value
-
-
-class _Progress:
-    """One bar on a terminal, one line per event elsewhere; nothing with --quiet."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self.quiet or not self.tty:
-            return self
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
+def hints_after(report: BatchReport, code: int) -> list[str]:
+    """What to do next, one sentence per kind of job that was not saved."""
+    hints: list[str] = []
+    if code == EXIT_AUTH:
+        hints.append("set MINIMAX_API_KEY (or --api-key) to a valid key, then " + RESUME_HINT)
+    elif code == EXIT_QUOTA:
+        hints.append("top up or wait for the quota, then " + RESUME_HINT)
+    if report.uncertain:
+        hints.append(
+            f"{len(report.uncertain)} job(s) uncertain: a create was cut off and a task may "
+            "exist (check the MiniMax console); --recreate-uncertain creates them again"
         )
-
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
+    failed = [job for job in report.jobs if job.state == "failed"]
+    if failed:
+        hints.append(
+            f"{len(failed)} job(s) failed: run the same command with --retry-failed to create "
+            "them again (billed), after fixing what their errors name"
         )
-        self._bar.__enter__()
-        self._task = self._bar.add_task("checking the jobs", total=None)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-
-    def event(self, event: BatchEvent) -> None:
-        from minimax_s2v.batch import JobState
-
-        if self.quiet:
-            return
-        c = event.counts
-        failed = c[JobState.FAILED] + c[JobState.UNCERTAIN]
-        running = c[JobState.CREATING] + c[JobState.CREATED] + c[JobState.SUCCEEDED]
-        task = f" task {event.task_id}" if event.task_id else ""
-        line = f"{event.name}: {event.state.value}{task}"
-        if event.detail and event.state in (JobState.FAILED, JobState.UNCERTAIN, JobState.SAVED):
-            line += f": {event.detail}"
-        if self._bar is None:
-            click.echo(f"batch: {line}", err=True)
-            return
-        self._bar.update(
-            self._task,
-            total=sum(c.values()),
-            completed=c[JobState.SAVED] + failed,
-            description=f"saved {c[JobState.SAVED]} failed {failed} running {running} "
-            f"queued {c[JobState.PENDING]}",
-        )
-        if event.state in (JobState.FAILED, JobState.UNCERTAIN):
-            self._bar.console.print(line, markup=False, highlight=False)
-
-
-def _summary(report: BatchReport, quiet: bool) -> None:
-    """The counts, and one row per job that is not saved (the JSON report has them all)."""
-    counts = ", ".join(f"{n} {state}" for state, n in report.counts.items() if n)
-    click.echo(f"batch: {counts or 'no jobs'} in {report.seconds:.0f} s", err=True)
-    if quiet:
-        return
-    unsaved = [j for j in report.jobs if j.state != "saved"]
-    if sys.stderr.isatty() and unsaved:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table("line", "name", "state", "task id", "error")
-        for job in unsaved[:50]:
-            row = (str(job.line), job.name, job.state, job.task_id or "", job.error or "")
-            table.add_row(*(scrub(cell) for cell in row))
-        Console(stderr=True).print(table)
-    else:
-        for job in unsaved[:50]:
-            task = f" task {job.task_id}" if job.task_id else ""
-            line = f"  line {job.line} {job.name}: {job.state}{task} {job.error or ''}"
-            click.echo(scrub(line), err=True)
-    if len(unsaved) > 50:
-        click.echo(f"  ... and {len(unsaved) - 50} more in the report", err=True)
-    for skipped in report.skipped_lines:
-        click.echo(scrub(f"  skipped line {skipped['line']}: {skipped['error']}"), err=True)
+    if report.skipped_lines:
+        hints.append("fix the skipped lines, then run the same command again")
+    running = [job for job in report.jobs if job.state in ("pending", "created", "succeeded")]
+    if running and code not in (EXIT_AUTH, EXIT_QUOTA):
+        hints.append(f"{len(running)} job(s) not finished: {RESUME_HINT}")
+    return hints
 
 
 @click.command()
@@ -194,30 +71,18 @@ def _summary(report: BatchReport, quiet: bool) -> None:
 @click.option(
     "--concurrency", type=click.IntRange(1, 1000), help="Jobs in flight at once (default 32)."
 )
-@click.option(
+@seconds_option(
     "--creates-per-minute",
-    type=float,
-    callback=_positive,
-    help="Your account's video-generation limit (default: MiniMax's published limit, 5).",
+    "Your account's video-generation limit (default: MiniMax's published limit, 5).",
 )
-@click.option(
-    "--queries-per-minute",
-    type=float,
-    callback=_positive,
-    help="Status polls and retrieves together (default 120).",
+@seconds_option("--queries-per-minute", "Status polls and retrieves together (default 120).")
+@seconds_option(
+    "--poll-interval", "First wait between polls of a job (default 5 s, growing to 20 s)."
 )
-@click.option(
-    "--poll-interval",
-    type=float,
-    callback=_positive,
-    help="First wait between polls of a job (default 5 s, growing to 20 s).",
-)
-@click.option(
+@seconds_option(
     "--timeout",
-    type=float,
-    callback=_positive,
-    help="Seconds to wait for each job in this run (default 3600; a job still running is "
-    "resumed by the next run).",
+    "Seconds to wait for each job in this run (default 3600; a job still running is resumed "
+    "by the next run).",
 )
 @click.option("--skip-invalid", is_flag=True, help="Run the good lines, report the bad ones.")
 @click.option(
@@ -227,7 +92,8 @@ def _summary(report: BatchReport, quiet: bool) -> None:
 )
 @click.option("--retry-failed", is_flag=True, help="Create again the jobs that failed.")
 @click.option("--force", is_flag=True, help="Replace existing files at the output names.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@parents_option
+@json_option
 @api_options
 def batch(
     jobs: Path,
@@ -243,10 +109,7 @@ def batch(
     recreate_uncertain: bool,
     retry_failed: bool,
     force: bool,
-    as_json: bool,
-    api_key: str | None,
-    base_url: str | None,
-    quiet: bool,
+    parents: bool,
 ) -> int:
     """Make one video per line of JOBS (JSONL or CSV: image, prompt, name, ...) into OUT.
 
@@ -254,7 +117,7 @@ def batch(
     run the same command again after a crash and it resumes; no job is created twice.
 
     Exit 0: every job saved. 9: the run ended with jobs not saved (failed, uncertain, still
-    running or skipped lines; the report says which). 2, 3, 4, 130, 143 and 129 as for every
+    running or skipped lines; the report says which). 2, 3, 4, 8, 130, 143 and 129 as for every
     command.
     """
     from minimax_s2v.batch import (
@@ -264,7 +127,11 @@ def batch(
         arun_batch,
     )
 
-    _require_key(api_key)
+    run = current_run()
+    check_out_folder(str(out), parents)
+    if report_path is not None:
+        check_out_folder(str(report_path), parents)
+    secret, url = run.connection()
     given: dict[str, Any] = {
         "concurrency": concurrency,
         "creates_per_minute": creates_per_minute,
@@ -278,111 +145,50 @@ def batch(
         overwrite=force,
         **{k: v for k, v in given.items() if v is not None},
     )
-    try:
-        with _Progress(quiet) as progress:
-            report = _run(
-                arun_batch(
-                    jobs,
-                    out,
-                    journal=journal,
-                    options=options,
-                    skip_invalid=skip_invalid,
-                    api_key=api_key,
-                    base_url=base_url,
-                    allow_private_urls=allow_private_urls(),
-                    on_event=progress.event,
-                )
+    where = journal or out / DEFAULT_JOURNAL_NAME
+    run.stop_hint = f"every job's state is in {where}: {RESUME_HINT}"
+    seams = run.seams
+    with Display(run) as display:
+        report = run_async(
+            arun_batch(
+                jobs,
+                out,
+                journal=journal,
+                options=options,
+                skip_invalid=skip_invalid,
+                api_key=secret,
+                base_url=url,
+                allow_private_urls=run.allow_private_urls,
+                transport=seams.async_transport() if seams.async_transport else None,
+                on_event=display.event,
             )
-    except KeyboardInterrupt as stopped:
-        where = journal or out / DEFAULT_JOURNAL_NAME
-        click.echo(f"batch: interrupted; every job's state is in {where}", err=True)
-        click.echo(f"hint: {RESUME_HINT}", err=True)
-        return interrupt_code(stopped)
-    written = report.write(report_path or out / DEFAULT_REPORT_NAME)
-    _summary(report, quiet)
+        )
+    display.summary(report)
     code = batch_exit_code(report)
     if report.halted:
         click.echo(f"batch: stopped creating: {report.halted}", err=True)
-    if report.uncertain:
-        click.echo(
-            f"batch: {len(report.uncertain)} job(s) uncertain: a create was cut off and a task "
-            "may exist (check the MiniMax console); --recreate-uncertain creates them again",
-            err=True,
-        )
-    if report.skipped_lines:
-        click.echo("hint: fix the skipped lines, then run the same command again", err=True)
-    elif code != 0:
-        click.echo(f"hint: {RESUME_HINT}", err=True)
-    click.echo(scrub(json.dumps(report.as_dict(), indent=2)) if as_json else str(written))
-    return code
-
-
-@click.command()
-@click.argument("task_id")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="MP4 file to write.")
-@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
-@click.option(
-    "--poll-interval",
-    type=float,
-    callback=_positive,
-    help="First wait between polls (default 5 s, growing to 20 s).",
-)
-@click.option(
-    "--timeout",
-    type=float,
-    callback=_positive,
-    help="Stop waiting after this long (default 600 s).",
-)
-@api_options
-def wait(
-    task_id: str,
-    out: Path,
-    force: bool,
-    poll_interval: float | None,
-    timeout: float | None,
-    api_key: str | None,
-    base_url: str | None,
-    quiet: bool,
-) -> int:
-    """Wait for an existing task (from `generate`, `batch` or elsewhere) and save its video.
-
-    Nothing is created or billed: this is what `batch` does for each job after its create.
-    """
-    from minimax_s2v.batch import BatchOptions, wait_and_save
-
-    _require_key(api_key)
-    if out.is_dir() or str(out).endswith(("/", "\\")):
-        raise click.BadParameter("name a file, e.g. clip.mp4", param_hint="--out")
-    if out.exists() and not force:
-        raise click.BadParameter(f"{out} exists (pass --force to replace it)", param_hint="--out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    from minimax_s2v.flows.timing import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
-
-    options = BatchOptions(
-        poll_interval=poll_interval or DEFAULT_POLL_INTERVAL,
-        wait_timeout=timeout or DEFAULT_WAIT_TIMEOUT,
-        overwrite=force,
-    )
-
-    async def _wait() -> JobOutcome:
-        async with _client(api_key, base_url) as client:
-            return await wait_and_save(client, task_id, out, options)
-
-    shown = scrub(task_id)  # a key pasted as the task id is never echoed
-    if not quiet:
-        click.echo(f"wait: polling task {shown} ...", err=True)
+    hints = hints_after(report, code)
+    for hint in hints:
+        click.echo(f"hint: {hint}", err=True)
+    target = report_path or out / DEFAULT_REPORT_NAME
     try:
-        outcome = _run(_wait())
-    except KeyboardInterrupt as stopped:
-        click.echo("wait: interrupted; the task keeps running at MiniMax", err=True)
-        click.echo(f"hint: `minimax-video wait {shown} --out {out}` picks it up", err=True)
-        return interrupt_code(stopped)
-    code = wait_exit_code(outcome)
-    if code == 0:
-        click.echo(str(out))
-        return code
-    error = scrub(f"error: task {task_id}: {outcome.state}: {outcome.error or 'not saved'}")
-    click.echo(error, err=True)
-    if outcome.state in ("created", "succeeded"):
-        click.echo(f"hint: run `minimax-video wait {shown} --out {out}` again", err=True)
+        written = report.write(target)
+    except OSError as exc:  # after billed creates: never 2 ("nothing billed")
+        raise Stopped(
+            f"could not write the report {target}: {exc.strerror or exc}",
+            EXIT_NETWORK,
+            f"every job's state is in {where}; free some space or pick another --report, "
+            f"then {RESUME_HINT} (it writes the report)",
+        ) from None
+    if run.as_json:
+        answer = {
+            "ok": code == 0,
+            "exit_code": code,
+            "command": "batch",
+            "report_path": str(written),
+        }
+        shown = {**answer, "hint": "; ".join(hints) or None, **report.as_dict()}
+        click.echo(scrub(json.dumps(shown)))  # a key pasted into the jobs file is never echoed
+    else:
+        click.echo(str(written))
     return code

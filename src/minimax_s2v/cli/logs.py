@@ -1,31 +1,17 @@
 """The CLI's log lines on stderr, and the API keys scrubbed from everything it prints.
 
-The keys are read from argv before click parses it, because a usage error is raised (and must be
-scrubbed) before click has any values.
+Which keys to scrub is `cli.run.secrets_of` (read by click's own parser before the command runs,
+so a usage error is scrubbed too).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from minimax_s2v.client.scrub import register, scrub
-
-
-def secrets_in(args: Sequence[str]) -> list[str]:
-    """Every API key this run might know, to scrub from anything it prints."""
-    found = [os.environ.get("MINIMAX_API_KEY", "")]
-    for i, arg in enumerate(args):
-        if arg == "--api-key" and i + 1 < len(args):
-            found.append(args[i + 1])
-        elif arg.startswith("--api-key="):
-            found.append(arg.partition("=")[2])
-    for secret in found:
-        register(secret)
-    return [s for s in found if len(s.strip()) >= 4]
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:

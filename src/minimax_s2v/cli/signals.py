@@ -11,11 +11,15 @@ SIGTERM, 129 for SIGHUP), as a shell reports a process killed by that signal.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 HANDLED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -58,3 +62,33 @@ def terminate_as_interrupt(signums: tuple[int, ...] = HANDLED) -> Iterator[None]
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` for the CLI, with the same stops as the sync commands: SIGTERM and SIGHUP
+    cancel the work like Ctrl-C (an in-flight create is journaled as uncertain), then raise
+    `Terminated`; Ctrl-C raises KeyboardInterrupt. The funnel turns both into the exit code."""
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        received: list[int] = []
+
+        def stop(signum: int) -> None:
+            received.append(signum)
+            task.cancel()
+
+        for signum in HANDLED:
+            loop.add_signal_handler(signum, stop, signum)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if received:
+                raise Terminated(received[0]) from None
+            raise KeyboardInterrupt from None
+        finally:
+            for signum in HANDLED:
+                loop.remove_signal_handler(signum)
+
+    return asyncio.run(main())

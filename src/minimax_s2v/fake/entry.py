@@ -1,9 +1,9 @@
-"""The rules both ways of starting the fake on a socket share.
+"""The rules for starting the fake on a socket.
 
-`python -m minimax_s2v.fake` and `minimax-video fake-server` parse their options with these
-functions, so they refuse the same things in the same words: a host that is not loopback (the
-fake accepts a published key: on a shared network anyone could use it) unless explicitly allowed,
-and stage seconds or fault specs that make no sense (a usage error, never a traceback).
+`minimax-video fake-server` (which `python -m minimax_s2v.fake` runs too) parses its options
+with these functions: a host that is not loopback is refused (the fake accepts a published key:
+on a shared network anyone could use it) unless explicitly allowed, and stage seconds or fault
+specs that make no sense are usage errors, never a traceback.
 """
 
 from __future__ import annotations

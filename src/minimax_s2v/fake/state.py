@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import random
 import re
+import secrets
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -92,7 +93,8 @@ class FakeState:
     `challenge_seconds` is how long a receiver has to echo the challenge (upstream: 3 s; real
     time, as it is a network deadline); every callback POST has the same deadline.
     `video` replaces the shipped clip (e.g. a large body for download benchmarks); the query
-    answer keeps reporting the shipped clip's width and height.
+    answer keeps reporting the shipped clip's width and height. Task and file ids differ from one
+    fake to the next unless `seed` is given (the same seed: the same ids, in the same order).
     """
 
     def __init__(
@@ -110,6 +112,7 @@ class FakeState:
         video: bytes | None = None,
         rate_limits: RateLimits | None = None,
         image_fetch: httpx.AsyncBaseTransport | None = None,
+        seed: int | None = None,
     ) -> None:
         if len(stage_seconds) != 3 or any(s < 0 for s in stage_seconds):
             raise ValueError("stage_seconds is (preparing, queueing, processing), each >= 0")
@@ -136,7 +139,9 @@ class FakeState:
         """When set (serve() does), the app's lifespan delivers callbacks in the background."""
 
         self._plan = FaultPlan(self.faults)
-        self._ids = random.Random(f"{self.faults.seed}/ids")
+        # New ids on every start (ids a user's test stored must not collide across runs), the
+        # same ones under a seed.
+        self._ids = random.Random(f"{seed}/ids" if seed is not None else secrets.randbits(128))
         self._lock = threading.Lock()
         self._tasks: dict[str, FakeTask] = {}
         self._files: dict[int, FakeTask] = {}

@@ -241,7 +241,20 @@ class Flows:
         call = self.create_call(image, prompt, extras=extras, **options)
         if verify_image_url:
             yield from self.check_remote_image(image)
-        task_id = yield from run_call(call)
+        return (yield from self.send_create(call))
+
+    def send_create(
+        self, call: ApiCall[str], out: str | None = None, overwrite: bool = False
+    ) -> Flow[str]:
+        """The billed create: whatever ends it but its task id carries a `Resume` that says
+        whether a task may exist (`resume.task_may_exist_after_create`, the one rule)."""
+        try:
+            task_id = yield from run_call(call)
+        except GeneratorExit:
+            raise
+        except BaseException as exc:  # also ^C and cancellation: the answer may be lost
+            attach(exc, Resume.after_create(exc, out, overwrite))
+            raise
         logger.info("submitted task %s", task_id)
         return task_id
 
@@ -438,8 +451,7 @@ class Flows:
             check_target(out, overwrite=overwrite, protect=protect)
         if verify_image_url:
             yield from self.check_remote_image(image, min(IMAGE_CHECK_SECONDS, timing.timeout))
-        task_id = yield from run_call(create)
-        logger.info("submitted task %s", task_id)
+        task_id = yield from self.send_create(create, os.fspath(out), overwrite)
         resume = Resume(task_id, None, os.fspath(out), overwrite)
         try:
             if on_submit is not None:
@@ -458,7 +470,7 @@ class Flows:
             except InputError as exc:  # the target checks, now with the final name: not exit 2
                 raise OutputFileError(exc.message, operation=OP_DOWNLOAD) from None
         except BaseException as exc:  # errors, ^C, signals, cancellation: never lose the ids
-            attach(exc, resume)
+            attach(exc, resume.after(exc))
             raise
         return GenerationResult(
             path=path,

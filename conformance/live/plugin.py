@@ -171,6 +171,18 @@ def _forbid_sockets() -> None:
     socket.socket.connect_ex = refused  # type: ignore[method-assign, assignment]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A live run runs the live tests only (not the suite's tests of this machinery)."""
+    run = config.stash.get(_RUN, None)
+    if run is None or run.mode == "off":
+        return
+    kept = [item for item in items if item.get_closest_marker("live") is not None]
+    deselected = [item for item in items if item.get_closest_marker("live") is None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     run = item.config.stash.get(_RUN, None)

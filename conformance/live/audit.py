@@ -64,9 +64,9 @@ class Auditor:
         documented = sorted(op.responses)
         status = str(response.status_code)
         if status not in op.responses:
-            media = media_type(response.headers) or "no Content-Type"
+            shown_media = media_type(response.headers) or "no Content-Type"
             snippet = response.content[:80].decode("utf-8", "replace")
-            observed = self.scrub(f"HTTP {status} ({media}): {snippet!r}")
+            observed = self.scrub(f"HTTP {status} ({shown_media}): {snippet!r}")
             spec = f"HTTP {', '.join(documented)} only"
             return [Finding(op.operation_id, UNDOCUMENTED_HTTP, f"HTTP {status}", observed, spec)]
         compiled = op.responses[status]
@@ -95,7 +95,8 @@ class Auditor:
         where = _path(error.absolute_path)
         kind = str(error.validator)
         if kind == "required" and isinstance(error.instance, Mapping):
-            missing = [n for n in error.validator_value if n not in error.instance]
+            required: Any = error.validator_value
+            missing = [n for n in required if n not in error.instance]
             name = missing[0] if missing else "?"
             where = f"{where}.{name}"
             return Finding(operation, MISSING_REQUIRED, where, "absent", "required")

@@ -167,7 +167,7 @@ def _forbid_sockets() -> None:
     def refused(self: socket.socket, *args: Any, **kwargs: Any) -> None:
         raise OSError("replay: the live contract opened a socket")
 
-    socket.socket.connect = refused  # type: ignore[method-assign]
+    socket.socket.connect = refused  # type: ignore[method-assign, assignment]
     socket.socket.connect_ex = refused  # type: ignore[method-assign, assignment]
 
 

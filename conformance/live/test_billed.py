@@ -31,7 +31,7 @@ def test_one_task_through_query_retrieve_and_download(live_checked: LiveRun) -> 
         code, message = code_and_message(created)
         assert code == 0, f"the create was refused (nothing billed): {code} {message!r}"
         task_id = str(created.json()["task_id"])  # held to the spec by the audit, used as sent
-        statuses = []
+        statuses: list[str] = []
         deadline = time.monotonic() + run.wait
         while True:
             answer = client.get(QUERY.path, params={"task_id": task_id})

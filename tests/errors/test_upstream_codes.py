@@ -62,7 +62,8 @@ def test_new_codes_have_class_exit_and_hint(
 def test_disallowed_image_url_is_an_input_error_that_created_no_task() -> None:
     error = error_for_code(1000, f"invalid params, {DISALLOWED}", operation="videoGeneration")
     assert isinstance(error, InvalidParametersError)
-    assert not error.policy.retried_on_create and not error.retryable
+    assert not error.policy.retried_on_create
+    assert not error.retryable
     assert exit_code_for(error) == EXIT_USAGE  # 2: bad input, nothing billed
     assert "https" in error.policy.hint
     assert "no task" in error.policy.meaning

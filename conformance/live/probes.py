@@ -39,7 +39,9 @@ def _same(a: Answer, b: Answer) -> bool:
     return a == b
 
 
-UNDECIDED = "undecided: both refused alike (the unknown model came first); a billed create decides"
+UNDECIDED = (
+    "undecided: both refused alike (the model or the image came first); a billed create decides"
+)
 _DISALLOWED = re.compile(r"disallowed image url|data url|base64", re.IGNORECASE)
 _RATIO = re.compile(r"ratio|aspect", re.IGNORECASE)
 

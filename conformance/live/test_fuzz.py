@@ -50,8 +50,11 @@ CREATES_NEGATIVE = _schema("negative").include(operation_id="videoGeneration")
 
 
 def _send(run: LiveRun, case: AnyCase) -> None:
+    case.operation.schema.config.update(base_url=run.base_url)  # for "Reproduce with: curl"
     kwargs = case.as_transport_kwargs(base_url=run.base_url)
     kwargs.pop("cookies", None)
+    if isinstance(kwargs.get("data"), str | bytes):  # a negative body that is not JSON
+        kwargs["content"] = kwargs.pop("data")
     headers = {k: v for k, v in kwargs.pop("headers", {}).items() if k.lower() != "authorization"}
     with run.client() as client:
         started = time.monotonic()

@@ -150,7 +150,7 @@ class LiveTransport(httpx.BaseTransport):
                 self.recorder.add(self.test, request, response)
             if _code(response) != RATE_LIMIT_CODE or attempt == RATE_LIMIT_RESENDS:
                 return response
-            self.sleep(2.0 * 2**attempt)  # refused, so nothing was created: send it again
+            self.sleep(15.0 * 2**attempt)  # refused, so nothing was created: send it again
         raise AssertionError("unreachable")
 
     def _without_key(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:

@@ -30,11 +30,11 @@ from conformance.server.minimax_checks import (
     success_payload_problems,
 )
 from minimax_s2v.validation import SpecValidator
-from minimax_s2v.validation.messages import shown
 from minimax_s2v.validation.spec import resolve
 from minimax_s2v.validation.wire import is_json_media, loads, media_type
 
 Scrub = Callable[[str], str]
+OBSERVED_CHARS = 160
 
 
 def _path(parts: Any) -> str:
@@ -52,6 +52,12 @@ class Auditor:
         self.spec = validator.spec
         self.scrub = scrub
 
+    def _observed(self, value: object) -> str:
+        """What came, scrubbed whole and only then shortened (a cut key would not match)."""
+        text = value if isinstance(value, str) else json.dumps(value, default=repr)
+        text = self.scrub(text)
+        return text if len(text) <= OBSERVED_CHARS else text[: OBSERVED_CHARS - 3] + "..."
+
     def operation_of(self, request: httpx.Request) -> str | None:
         op = self.validator.route(request)[1]
         return None if op is None else op.operation_id
@@ -65,8 +71,8 @@ class Auditor:
         status = str(response.status_code)
         if status not in op.responses:
             shown_media = media_type(response.headers) or "no Content-Type"
-            snippet = response.content[:80].decode("utf-8", "replace")
-            observed = self.scrub(f"HTTP {status} ({shown_media}): {snippet!r}")
+            snippet = response.content[:4096].decode("utf-8", "replace")
+            observed = self._observed(f"HTTP {status} ({shown_media}): {snippet!r}")
             spec = f"HTTP {', '.join(documented)} only"
             return [Finding(op.operation_id, UNDOCUMENTED_HTTP, f"HTTP {status}", observed, spec)]
         compiled = op.responses[status]
@@ -78,7 +84,7 @@ class Auditor:
                 raise ValueError(f"{media} body")
             body = loads(response.content)
         except (ValueError, RecursionError) as exc:
-            observed = self.scrub(f"not JSON ({exc}): {response.content[:80]!r}")
+            observed = self._observed(f"not JSON ({exc}): {response.content[:4096]!r}")
             return [Finding(op.operation_id, TYPE_MISMATCH, "$", observed, "a JSON object")]
         findings = [
             self._schema_finding(op.operation_id, e) for e in _errors(compiled.reference, body)
@@ -100,7 +106,7 @@ class Auditor:
             name = missing[0] if missing else "?"
             where = f"{where}.{name}"
             return Finding(operation, MISSING_REQUIRED, where, "absent", "required")
-        observed = self.scrub(shown(error.instance))
+        observed = self._observed(error.instance)
         if kind in ("enum", "const"):
             return Finding(
                 operation, UNKNOWN_ENUM, where, observed, f"one of {error.validator_value}"
@@ -118,7 +124,7 @@ class Auditor:
     def _undocumented_fields(self, operation: str, body: Any, schema: Any) -> list[Finding]:
         return [
             Finding(
-                operation, UNDOCUMENTED_FIELD, where, self.scrub(shown(value)), "not in the schema"
+                operation, UNDOCUMENTED_FIELD, where, self._observed(value), "not in the schema"
             )
             for where, value in _unknown_keys(self.spec, body, schema, "$")
         ]
@@ -132,7 +138,7 @@ class Auditor:
         documented = operation_codes(self.spec, definition)
         if code not in documented | REQUEST_LEVEL_CODES:
             message = base.get("status_msg") if isinstance(base, dict) else None
-            observed = self.scrub(f"{code} {message!r}")
+            observed = self._observed(f"{code} {message!r}")
             spec = f"documented {sorted(documented)} + request-level {sorted(REQUEST_LEVEL_CODES)}"
             findings.append(
                 Finding(operation, UNDOCUMENTED_CODE, f"base_resp {code}", observed, spec)
@@ -141,7 +147,7 @@ class Auditor:
             missing = problem.startswith("code 0 but") or "without" in problem
             kind = MISSING_REQUIRED if missing else UNDOCUMENTED_FIELD
             findings.append(
-                Finding(operation, kind, where, self.scrub(problem), "present iff code 0")
+                Finding(operation, kind, where, self._observed(problem), "present iff code 0")
             )
         return findings
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from conformance.live.cassettes import SCRUBBED_KEY
 from conformance.live.drifted import SEEDED, drifted_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +83,10 @@ def test_live_run_reports_every_seeded_drift_and_replays_the_same(tmp_path: Path
     assert len(written) > 5
     leaked = [p for p in written if CANARY.encode() in p.read_bytes()]
     assert leaked == []
+    signed = [p for p in written if b"Signature=" in p.read_bytes()]  # the fake signs its URLs
+    assert signed == []
+    echoed = [f for f in report["findings"] if f["where"] == "base_resp 1013"]
+    assert SCRUBBED_KEY in echoed[0]["observed"]  # the drifted server echoed the key
     assert CANARY not in live.stdout + live.stderr + replay.stdout + replay.stderr
 
 

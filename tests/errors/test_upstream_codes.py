@@ -76,3 +76,28 @@ def test_other_1000_messages_stay_server_errors() -> None:
     assert error.policy.retried_on_reads
     assert exit_code_for(error) == EXIT_NETWORK
     assert type(error_for_code(1000, None)) is ServerSideError
+
+
+def test_a_create_refused_for_its_image_url_raises_the_input_error_once() -> None:
+    """Through the client: sent once (never retried), no task id, the https hint."""
+    import httpx
+
+    from minimax_s2v import MiniMaxVideo
+    from minimax_s2v.client.retry import RetryPolicy
+    from minimax_s2v.fake import FAKE_API_KEY
+    from tests.support.clients import image_bytes
+
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        body = {"task_id": "", "base_resp": {"status_code": 1000, "status_msg": DISALLOWED}}
+        return httpx.Response(200, json=body)
+
+    client = MiniMaxVideo(FAKE_API_KEY, retry=RetryPolicy(), transport=httpx.MockTransport(handler))
+    with pytest.raises(InvalidParametersError) as info:
+        client.submit(image_bytes(), "a prompt")
+    assert len(sent) == 1
+    assert info.value.task_id is None
+    assert exit_code_for(info.value) == EXIT_USAGE
+    assert "https" in info.value.policy.hint

@@ -13,6 +13,10 @@ import pkgutil
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The live contract's options and fixtures (inert without `--live`: see conformance/live);
+# pytester runs the live plugin in-process in its own tests.
+pytest_plugins = ["conformance.live.plugin", "pytester"]
+
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile(
     "ci",

@@ -149,6 +149,23 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def live(session: nox.Session) -> None:
+    """The live contract against the real MiniMax (not a default session): docs/live-contract.md.
+
+    nox -s live -- [--billed-creates N] [--live-report DIR] [--record DIR] [--replay DIR]
+                   [--require-key] [--live-rate N] [--live-image URL] [pytest args]
+    Needs MINIMAX_API_KEY (MINIMAX_BASE_URL defaults as everywhere else); without it the run is
+    skipped with its reason and exits 0, unless --require-key (a scheduled CI job's missing
+    secret must not look green). One process (-n 0): the cap and the counts live in one transport.
+    """
+    _install(session)
+    session.run(
+        "pytest", "conformance/live", "--live", "-n", "0", *session.posargs,
+        env=_bytecode_env(session),
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks (not a default session): prints a table, writes bench-results/bench.json."""
     _install(session)

@@ -73,7 +73,12 @@ def _response_schema(case: AnyCase) -> dict[str, Any]:
 
 def documented_codes(case: AnyCase) -> frozenset[int]:
     """`x-minimax-status-codes` of the operation's 200 response."""
-    ok = _resolve(_spec(case), _definition(case)["responses"]["200"])
+    return operation_codes(_spec(case), _definition(case))
+
+
+def operation_codes(spec: dict[str, Any], definition: dict[str, Any]) -> frozenset[int]:
+    """`x-minimax-status-codes` of an operation's (`definition`'s) 200 response in `spec`."""
+    ok = _resolve(spec, definition["responses"]["200"])
     codes = ok.get("x-minimax-status-codes", [0])
     return frozenset(int(c) for c in codes)
 
@@ -137,27 +142,38 @@ def success_payload_iff_zero(ctx: CheckContext, response: Response, case: AnyCas
         return None
     body, code = _base_resp(response)
     operation_id = _definition(case).get("operationId", "")
+    problems = success_payload_problems(operation_id, body, code)
+    assert not problems, f"{problems[0][1]}: {body!r:.300}"
+    return None
+
+
+def success_payload_problems(
+    operation_id: str, body: dict[str, Any], code: int
+) -> list[tuple[str, str]]:
+    """(JSON path, what is wrong) where the payload breaks "present if and only if code 0"."""
     present = _success_payload(operation_id, body)
     if code != 0:
-        assert not present, (
-            f"error code {code} came with a success payload {present}: {body!r:.300}"
+        return (
+            [("$", f"error code {code} came with a success payload {present}")] if present else []
         )
-        return None
     if operation_id == "videoGeneration":
-        assert present, f"code 0 but no task_id: {body!r:.300}"
-    elif operation_id == "queryVideoGenerationTask":
-        assert body.get("task_id"), f"code 0 but no task_id: {body!r:.300}"
-        assert body.get("status"), f"code 0 but no status: {body!r:.300}"
-        if body["status"] == "Success":
-            assert body.get("file_id"), f"status Success without file_id: {body!r:.300}"
-        else:
-            assert "file_id" not in present, f"file_id before Success: {body!r:.300}"
-    elif operation_id == "retrieveFile":
+        return [] if present else [("$.task_id", "code 0 but no task_id")]
+    if operation_id == "queryVideoGenerationTask":
+        problems = [
+            (f"$.{k}", f"code 0 but no {k}") for k in ("task_id", "status") if not body.get(k)
+        ]
+        if body.get("status") == "Success" and not body.get("file_id"):
+            problems.append(("$.file_id", "status Success without file_id"))
+        elif body.get("status") != "Success" and "file_id" in present:
+            problems.append(("$.file_id", "file_id before Success"))
+        return problems
+    if operation_id == "retrieveFile":
         file = body.get("file")
-        assert isinstance(file, dict), f"code 0 but no file: {body!r:.300}"
+        if not isinstance(file, dict):
+            return [("$.file", "code 0 but no file")]
         missing = [k for k in ("file_id", "bytes", "download_url") if k not in file]
-        assert not missing, f"code 0 but file lacks {missing}: {body!r:.300}"
-    return None
+        return [(f"$.file.{k}", f"code 0 but file lacks {k}") for k in missing]
+    return []
 
 
 _VALIDATORS: dict[int, SpecValidator] = {}

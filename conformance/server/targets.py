@@ -1,37 +1,17 @@
-"""Where the server suite points: the in-process fake always, the live API when configured.
+"""What the server suite points at (the in-process fake) and how Schemathesis is configured.
 
-Live runs need `MINIMAX_API_KEY` and `MINIMAX_BASE_URL` (e.g. https://api.minimax.io); a valid
-create is billed, so creates run live only with `MINIMAX_LIVE_BILLED=1`. Queries, retrieves and
-rejected requests cost nothing. Live requests are paced (`MINIMAX_LIVE_RATE_LIMIT`, default
-30/m) and skip the coverage phase, which sends dozens of near-duplicate requests.
+The live API is conformance/live's (`nox -s live`): one transport, a cap on billed creates.
 """
 
 from __future__ import annotations
 
-import os
-from typing import Any, Final
+from typing import Any
 
 import httpx
 import schemathesis
 
 from conformance.server.minimax_checks import MISFIRING_DEFAULT_CHECKS
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax
-
-LIVE_KEY: Final = os.environ.get("MINIMAX_API_KEY", "")
-LIVE_URL: Final = os.environ.get("MINIMAX_BASE_URL", "").rstrip("/")
-LIVE_BILLED: Final = os.environ.get("MINIMAX_LIVE_BILLED", "") == "1"
-LIVE_RATE_LIMIT: Final = os.environ.get("MINIMAX_LIVE_RATE_LIMIT", "30/m")
-LIVE_SKIP_REASON: Final = (
-    ""
-    if LIVE_KEY and LIVE_URL
-    else "live API not configured: set MINIMAX_API_KEY and MINIMAX_BASE_URL to run against it"
-)
-BILLED_SKIP_REASON: Final = (
-    ""
-    if LIVE_BILLED
-    else "creates on the live API are billed (and a spec-invalid create upstream happens to "
-    "accept would be too): set MINIMAX_LIVE_BILLED=1 to run them"
-)
 
 
 def echo_challenges(request: httpx.Request) -> httpx.Response:
@@ -52,9 +32,7 @@ def conformance_fake() -> FakeMiniMax:
     )
 
 
-def config(
-    mode: str, max_examples: int, *, coverage: bool = True, rate_limit: str | None = None
-) -> schemathesis.Config:
+def config(mode: str, max_examples: int, *, coverage: bool = True) -> schemathesis.Config:
     """Deterministic generation, no example database, misfiring default checks off."""
     raw: dict[str, Any] = {
         "generation": {
@@ -70,14 +48,8 @@ def config(
             "stateful": {"max-steps": 6},
         },
     }
-    if rate_limit is not None:
-        raw["rate-limit"] = rate_limit
     return schemathesis.Config.from_dict(raw)
 
 
 def fake_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {FAKE_API_KEY}"}
-
-
-def live_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {LIVE_KEY}"}

@@ -1,4 +1,4 @@
-"""Schemathesis holds the server to the bundled spec: the fake in-process, the live API if set.
+"""Schemathesis holds the fake to the bundled spec, in-process (the live API: conformance/live).
 
 Per operation, positive cases (valid per spec) and negative ones (invalid), through the examples,
 coverage and fuzzing phases; then stateful runs that follow the overlay's links
@@ -8,29 +8,17 @@ misfire on an always-200 API) and MiniMax's own (`minimax_checks`).
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import Any, TypeAlias, cast
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, Response
 from schemathesis.schemas import BaseSchema
 
 from conformance.server.minimax_checks import MINIMAX_CHECKS
-from conformance.server.targets import (
-    BILLED_SKIP_REASON,
-    LIVE_RATE_LIMIT,
-    LIVE_SKIP_REASON,
-    LIVE_URL,
-    config,
-    conformance_fake,
-    fake_headers,
-    live_headers,
-)
-from minimax_s2v.validation.spec import bundled_spec
+from conformance.server.targets import config, conformance_fake, fake_headers
 
 AnyCase: TypeAlias = Case[Any]
 CaseTest: TypeAlias = Callable[[AnyCase], None]
@@ -42,14 +30,6 @@ def _from_fake(mode: str, max_examples: int) -> BaseSchema:
     return schemathesis.openapi.from_asgi(
         "/openapi.json", FAKE.app, config=config(mode, max_examples)
     )
-
-
-def _from_spec(mode: str, max_examples: int) -> BaseSchema:
-    """The bundled spec aimed at the live API (no request is made unless a test runs)."""
-    paced = config(mode, max_examples, coverage=False, rate_limit=LIVE_RATE_LIMIT)
-    schema = schemathesis.openapi.from_dict(copy.deepcopy(bundled_spec()), config=paced)
-    schema.config.update(base_url=LIVE_URL or "https://live-api.invalid")
-    return schema
 
 
 def cases(schema: BaseSchema) -> Callable[[CaseTest], CaseTest]:
@@ -81,38 +61,6 @@ def test_fake_positive(case: AnyCase) -> None:
 @cases(FAKE_NEGATIVE)
 def test_fake_negative(case: AnyCase) -> None:
     case.call_and_validate(headers=fake_headers(), additional_checks=MINIMAX_CHECKS)
-
-
-# --- live API (skipped unless configured) --------------------------------------------------------
-
-LIVE_POSITIVE = _from_spec("positive", 5).exclude(operation_id="videoGeneration")
-LIVE_NEGATIVE = _from_spec("negative", 5).exclude(operation_id="videoGeneration")
-LIVE_CREATE = _from_spec("all", 1).include(operation_id="videoGeneration")
-live = pytest.mark.skipif(bool(LIVE_SKIP_REASON), reason=LIVE_SKIP_REASON or "configured")
-billed = pytest.mark.skipif(bool(BILLED_SKIP_REASON), reason=BILLED_SKIP_REASON or "opted in")
-
-
-@pytest.mark.live
-@live
-@cases(LIVE_POSITIVE)
-def test_live_positive(case: AnyCase) -> None:
-    case.call_and_validate(headers=live_headers(), additional_checks=MINIMAX_CHECKS)
-
-
-@pytest.mark.live
-@live
-@cases(LIVE_NEGATIVE)
-def test_live_negative(case: AnyCase) -> None:
-    case.call_and_validate(headers=live_headers(), additional_checks=MINIMAX_CHECKS)
-
-
-@pytest.mark.live
-@pytest.mark.billed
-@live
-@billed
-@cases(LIVE_CREATE)
-def test_live_create_billed(case: AnyCase) -> None:
-    case.call_and_validate(headers=live_headers(), additional_checks=MINIMAX_CHECKS)
 
 
 # --- stateful: create -> query -> retrieve through the overlay's links ----------------------------
@@ -156,15 +104,3 @@ def test_fake_stateful_create_query_retrieve() -> None:
     # Only a followed link can reach code 0 on query and retrieve: a drawn id never exists.
     assert ("queryVideoGenerationTask", 0) in seen, seen
     assert ("retrieveFile", 0) in seen, seen
-
-
-@pytest.mark.live
-@pytest.mark.billed
-@live
-@billed
-def test_live_stateful_create_query() -> None:
-    """One billed create, then queries through the link (generation takes minutes: no file)."""
-    schema = _from_spec("positive", 1)
-    machine, seen = _machine(schema, live_headers())
-    machine.run(settings=settings(STATEFUL_SETTINGS, max_examples=1, stateful_step_count=3))
-    assert ("videoGeneration", 0) in seen, seen

@@ -10,6 +10,7 @@ carries the API key.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -98,7 +99,7 @@ class APIError(MiniMaxError):
 
     def __init__(self, message: str, *, code: int, **kwargs: Any) -> None:
         super().__init__(message, code=code, **kwargs)
-        self.policy = error_code(code)
+        self.policy = error_code(code, message)
 
     @property
     def retryable(self) -> bool:  # type: ignore[override]
@@ -110,11 +111,11 @@ class RateLimitedError(APIError):
 
 
 class AuthenticationError(APIError):
-    """1004 (not authorized) or 2049 (invalid API key): check the key and the host."""
+    """1004 (not authorized), 2049 (invalid API key), 2038 (real-name verification)."""
 
 
 class InsufficientBalanceError(APIError):
-    """1008: top up the account."""
+    """1008 (balance), 1028/1030 (quota), 2061 (model not in the plan): see `policy.hint`."""
 
 
 class SensitiveInputError(APIError):
@@ -126,7 +127,7 @@ class SensitiveOutputError(APIError):
 
 
 class InvalidParametersError(APIError):
-    """2013: the request broke a rule the API checks; the message says which."""
+    """2013, 1042, a refused image URL: the request broke a rule the API checks; no task."""
 
 
 class ServerSideError(APIError):
@@ -350,6 +351,15 @@ class ErrorCode:
     meaning: str
     retry: Retry
     hint: str
+    refinements: tuple[tuple[re.Pattern[str], ErrorCode], ...] = ()
+    """(pattern on `status_msg`, the entry that applies instead when it matches)."""
+
+    def for_message(self, message: str | None) -> ErrorCode:
+        """The refinement whose pattern `message` matches, else this entry."""
+        for pattern, refined in self.refinements:
+            if message and pattern.search(message):
+                return refined
+        return self
 
     @property
     def retried_on_reads(self) -> bool:
@@ -379,25 +389,35 @@ def _load_catalogue() -> dict[int, ErrorCode]:
     spec = json.loads(resources.files(__package__).joinpath("openapi.json").read_text("utf-8"))
     catalogue: dict[int, ErrorCode] = {}
     for code, entry in spec["x-minimax-error-codes"].items():
-        catalogue[int(code)] = ErrorCode(
-            code=int(code),
-            error=_CLASSES[entry["error"]],
-            meaning=entry["meaning"],
-            retry=entry["retry"],
-            hint=entry["hint"],
-        )
+        catalogue[int(code)] = _entry(int(code), entry)
     return catalogue
+
+
+def _entry(code: int, entry: Mapping[str, Any]) -> ErrorCode:
+    refinements = tuple(
+        (re.compile(refined["message"], re.IGNORECASE), _entry(code, refined))
+        for refined in entry.get("refinements", ())
+    )
+    return ErrorCode(
+        code=code,
+        error=_CLASSES[entry["error"]],
+        meaning=entry["meaning"],
+        retry=entry["retry"],
+        hint=entry["hint"],
+        refinements=refinements,
+    )
 
 
 ERROR_CODES: Mapping[int, ErrorCode] = _load_catalogue()
 """Every code the spec's catalogue describes, by code (0, success, is not an error)."""
 
 
-def error_code(code: int) -> ErrorCode:
-    """The catalogue entry for `code`; an unlisted code is an `UnknownAPIError`, never retried."""
+def error_code(code: int, message: str | None = None) -> ErrorCode:
+    """The catalogue entry for `code` (refined by `message`, the `status_msg`, where the entry
+    says so); an unlisted code is an `UnknownAPIError`, never retried."""
     known = ERROR_CODES.get(code)
     if known is not None:
-        return known
+        return known.for_message(message)
     return ErrorCode(
         code=code,
         error=UnknownAPIError,
@@ -417,6 +437,6 @@ def error_for_code(
 ) -> APIError:
     """The typed exception for a non-zero `base_resp.status_code`."""
     text = message or f"MiniMax returned status code {code}"
-    return error_code(code).error(
+    return error_code(code, message).error(
         text, code=code, operation=operation, task_id=task_id, trace_id=trace_id
     )

@@ -435,8 +435,7 @@ def _exclusive(path: Path, busy: str) -> IO[bytes] | None:
     except OSError:
         lock.close()
         raise JournalBusyError(
-            f"{busy}: wait for it to end (or stop it), then run the command again; "
-            "nothing was sent"
+            f"{busy}: wait for it to end (or stop it), then run the command again; nothing was sent"
         ) from None
     return lock
 

@@ -399,11 +399,11 @@ class BatchRunner:
         if self._grace is not None:
             return
         logger.warning(
-                "batch: stopping (%s): no new create; %d in flight get up to %.0f s to answer",
-                reason,
-                len(self._creating),
-                self.options.stop_grace,
-            )
+            "batch: stopping (%s): no new create; %d in flight get up to %.0f s to answer",
+            reason,
+            len(self._creating),
+            self.options.stop_grace,
+        )
         self._stopped = True
         if self.halted is None:
             self.halted = reason
@@ -413,6 +413,8 @@ class BatchRunner:
             if worker is not current and worker not in self._creating:
                 worker.cancel()
         self._grace = asyncio.create_task(self._cut_off_after_grace())
+        if not self._creating:
+            self._grace.cancel()  # nothing to wait for (kept: `stop` runs once)
 
     async def _cut_off_after_grace(self) -> None:
         await self._sleep(self.options.stop_grace)

@@ -154,7 +154,8 @@ async def test_a_refused_key_ends_a_50000_job_batch_at_once(tmp_path: Path) -> N
                 client, jobs, tmp_path / "out", journal, options, clock=time.clock, sleep=time.sleep
             )
             report = await runner.run()
-    assert report.halted is not None and "invalid api key" in report.halted
+    assert report.halted is not None
+    assert "invalid api key" in report.halted
     creates = transport.calls.get("/v1/video_generation", 0)
     assert 1 <= creates <= 2  # the burst the bucket holds, then nothing
     assert set(transport.calls) == {"/v1/video_generation"}  # no poll, no retrieve

@@ -127,23 +127,27 @@ async def test_a_second_stop_cuts_the_creates_off_as_uncertain(tmp_path: Path) -
 
 
 class _Counting(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
+    """Counts the calls per path; each answer takes one second of virtual time (the network)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, time: VirtualTime) -> None:
+        self.inner, self.time = inner, time
         self.calls: dict[str, int] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls[request.url.path] = self.calls.get(request.url.path, 0) + 1
+        await self.time.sleep(1.0)
         return await self.inner.handle_async_request(request)
 
 
 async def test_a_refused_key_ends_a_50000_job_batch_at_once(tmp_path: Path) -> None:
     """Issue 20: queued workers waited out their create tokens before seeing the halt (378 s
-    for 50,000 jobs). Counted, on a virtual clock: creates sent and seconds the batch waited."""
+    for 50,000 jobs). Counted, on a virtual clock that adds up every wait: the creates sent and
+    the seconds the batch spent waiting (before the fix: 12 s per queued worker)."""
     write_jobs(tmp_path, 1)
     face = str(tmp_path / "face.png")
     jobs = [BatchJob(line=i, name=f"j{i}", image=face, prompt="p") for i in range(1, 50_001)]
     time = VirtualTime()
-    transport = _Counting(FakeMiniMax().async_transport())
+    transport = _Counting(FakeMiniMax().async_transport(), time)
     client = AsyncMiniMaxVideo(
         "a-refused-key", base_url="https://fake", retry=RetryPolicy.none(), transport=transport
     )

@@ -148,3 +148,45 @@ def test_wait_on_a_task_still_running_says_how_to_pick_it_up(tmp_path: Path) -> 
     assert result.exit_code == EXIT_TIMEOUT
     assert f"task {task_id}: created" in result.stderr
     assert f"minimax-video wait {task_id} --out {out}" in result.stderr
+
+
+def test_batch_with_a_journal_that_is_not_sqlite_is_an_input_error(
+    tmp_path: Path, fake: FakeMiniMax, url: str
+) -> None:
+    """Issue 20: exit 1 "a bug" for a --journal that is not SQLite."""
+    jobs = write_jobs(tmp_path, 2)
+    journal = tmp_path / "notes.txt"
+    journal.write_text("my notes, not a journal\n" * 50)
+    result = _cli(url, "batch", str(jobs), "--out", str(tmp_path / "out"), "--journal",
+                  str(journal), *FAST)  # fmt: skip
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert "is not a usable batch journal" in result.stderr
+    assert journal.read_text() == "my notes, not a journal\n" * 50
+    assert len(fake.tasks) == 0
+
+
+def test_batch_with_a_line_nested_100000_deep_is_an_input_error(
+    tmp_path: Path, fake: FakeMiniMax, url: str
+) -> None:
+    """Issue 20: exit 1 "a bug" (RecursionError) for a jobs line nested 100,000 deep."""
+    jobs = write_jobs(tmp_path, 1)
+    jobs.write_text(jobs.read_text() + "[" * 100_000 + "]" * 100_000 + "\n")
+    result = _cli(url, "batch", str(jobs), "--out", str(tmp_path / "out"), *FAST)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert "line 2: not a job: JSON nested too deeply" in result.stderr
+    assert len(fake.tasks) == 0
+
+
+def test_batch_whose_report_cannot_be_written_says_so_and_never_exits_nothing_billed(
+    tmp_path: Path, fake: FakeMiniMax, url: str
+) -> None:
+    """Issue 20: a failed report write after billed creates exited 2 with a bare OS error."""
+    jobs = write_jobs(tmp_path, 2)
+    out = tmp_path / "out"
+    report = tmp_path / "missing-folder" / "report.json"
+    result = _cli(url, "batch", str(jobs), "--out", str(out), "--report", str(report), *FAST)
+    assert result.exit_code == EXIT_INCOMPLETE, result.stderr
+    assert f"cannot write the report {report}" in result.stderr
+    assert f"every job's state is in the journal {out / 'batch-journal.sqlite3'}" in result.stderr
+    assert len(fake.tasks) == 2
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["clip0.mp4", "clip1.mp4"]

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from minimax_s2v.cli.exits import EXIT_AUTH, batch_exit_code, interrupt_code, wait_exit_code
+from minimax_s2v.cli.exits import (
+    EXIT_AUTH,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    batch_exit_code,
+    interrupt_code,
+    wait_exit_code,
+)
 from minimax_s2v.cli.options import api_options
 from minimax_s2v.cli.signals import HANDLED, Terminated
 
@@ -40,8 +47,10 @@ T = TypeVar("T")
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
     """asyncio.run, with SIGTERM and SIGHUP handled like Ctrl-C (what CI runners and docker
-    send): the work is cancelled, an in-flight create is journaled as uncertain, then
-    `Terminated` (a KeyboardInterrupt carrying the signal, for the exit code)."""
+    send): the work is cancelled, which a batch takes as a graceful stop (the creates in flight
+    get a few seconds to answer and be journaled; a second signal cuts them off, journaled as
+    uncertain), then `Terminated` (a KeyboardInterrupt carrying the signal, for the exit
+    code)."""
 
     async def main() -> T:
         task = asyncio.current_task()
@@ -255,6 +264,7 @@ def batch(
         DEFAULT_JOURNAL_NAME,
         DEFAULT_REPORT_NAME,
         BatchOptions,
+        JournalWriteError,
         arun_batch,
     )
 
@@ -291,9 +301,24 @@ def batch(
         click.echo(f"batch: interrupted; every job's state is in {where}", err=True)
         click.echo(f"hint: {RESUME_HINT}", err=True)
         return interrupt_code(stopped)
-    written = report.write(report_path or out / DEFAULT_REPORT_NAME)
+    except JournalWriteError as exc:  # billed tasks the journal could not take: named here
+        click.echo(f"error: {exc.message}", err=True)
+        click.echo("hint: free space for the journal, then run the same command again", err=True)
+        return EXIT_INCOMPLETE
+    report_file = report_path or out / DEFAULT_REPORT_NAME
+    try:
+        written: Path | None = report.write(report_file)
+    except OSError as exc:  # after billed creates: never "nothing billed" (2), never bare
+        written = None
+        click.echo(
+            f"error: cannot write the report {report_file}: {exc.strerror or exc}; every "
+            f"job's state is in the journal {report.journal}",
+            err=True,
+        )
     _summary(report, quiet)
     code = batch_exit_code(report)
+    if written is None and code == EXIT_OK:
+        code = EXIT_INCOMPLETE
     if report.halted:
         click.echo(f"batch: stopped creating: {report.halted}", err=True)
     if report.uncertain:
@@ -306,7 +331,7 @@ def batch(
         click.echo("hint: fix the skipped lines, then run the same command again", err=True)
     elif code != 0:
         click.echo(f"hint: {RESUME_HINT}", err=True)
-    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else str(written))
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else str(written or ""))
     return code
 
 

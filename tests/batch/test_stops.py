@@ -171,23 +171,26 @@ async def test_a_create_refused_again_and_again_ends_failed_with_its_reason(
     tmp_path: Path,
 ) -> None:
     """Issue 20: a create refused for ever (1002) never ended the batch."""
-    jobs = write_jobs(tmp_path, 2)
+    jobs = write_jobs(tmp_path, 3)
     faults = Faults(rate_limit=1.0, operations=frozenset({"videoGeneration"}))
     fake = new_fake(faults=faults)
     options = dataclasses.replace(FAST, refusal_attempts=4)
     report = await run(fake, jobs, tmp_path / "out", options)
-    assert [j.state for j in report.jobs] == ["failed", "failed"]
-    for job in report.jobs:
-        assert job.error_code == 1002
-        assert "refused 4 times in a row" in (job.error or "")
-        assert "nothing was created" in (job.error or "")
-    assert report.creates_refused == 8
+    failed = [j for j in report.jobs if j.state == "failed"]
+    assert len(failed) == 1  # the job that took the 4th refusal in a row ...
+    assert failed[0].error_code == 1002
+    assert "4 in a row" in (failed[0].error or "")
+    assert "nothing was created" in (failed[0].error or "")
+    assert report.halted is not None  # ... and the batch stops creating: every create refused
+    assert "every create refused" in report.halted
+    assert report.halted_code == 1002  # the CLI's exit 4 (rate limit or quota)
+    assert report.counts["pending"] == 2  # the others were not tried to death
+    assert report.creates_refused == 4
     assert len(fake.tasks) == 0
-    # --retry-failed sends them again (nothing was created, so nothing is paid twice).
-    healed = new_fake()  # the limit lifted
+    healed = new_fake()  # the limit lifted: --retry-failed and the pending ones go through
     again = await run(healed, jobs, tmp_path / "out", dataclasses.replace(FAST, retry_failed=True))
     assert again.all_saved
-    assert len(healed.tasks) == 2
+    assert len(healed.tasks) == 3
 
 
 async def test_a_restarted_batch_counts_the_creates_of_the_last_minute(tmp_path: Path) -> None:

@@ -128,8 +128,10 @@ class BatchOptions:
     retry_wait: float = 1.0
     """First wait after a failed connect or download (doubles per attempt, at most 30 s)."""
     refusal_attempts: int = 10
-    """Rate-limit refusals (1002, 429...) in a row after which a job's create gives up: the
-    job ends failed with the refusal as its reason (nothing was created; `--retry-failed`)."""
+    """Rate-limit refusals (1002, 429...) after which a job's create gives up: the job ends
+    failed with the refusal as its reason (nothing was created; `--retry-failed`). As many in
+    a row across the batch, with no create accepted, also stop all creating (a key refused
+    every create: the run ends, exit code 4, instead of waiting for ever)."""
     stop_grace: float = 8.0
     """On a stop (a signal, a halt, an unexpected error): how long the creates in flight get
     to answer, so that their task ids are journaled, before they are cut off (uncertain)."""
@@ -297,6 +299,8 @@ class BatchRunner:
         """Billed tasks the journal could not record (a full disk): named on stderr and in the
         `JournalWriteError` that ends the run."""
         self.creates_sent = 0
+        self._refused_in_a_row = 0
+        """Create refusals (rate limits) since the batch's last accepted create."""
         self._states: dict[str, JobState] = {}
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
         self._resumed: set[str] = set()
@@ -496,24 +500,32 @@ class BatchRunner:
                 raise
             self._creating.add(worker)
             try:
-                return await self._send_create(name, job, ticket)
-            except _Refused as refused:
-                if refused.connect:
-                    connects += 1
-                    if connects >= self.options.connect_attempts:
-                        return JobState.PENDING
-                    await self._sleep(self._backoff(connects))
-                    continue
-                refusals += 1
-                if refusals >= self.options.refusal_attempts:
-                    return self._failed(
-                        name,
-                        refused.code,
-                        f"create refused {refusals} times in a row ({refused.reason}); "
-                        "nothing was created: run again later with --retry-failed",
-                    )
+                state = await self._send_create(name, job, ticket)
+            except _Refused as exc:
+                refused = exc
+            else:
+                self._refused_in_a_row = 0
+                return state
             finally:
                 self._creating.discard(worker)
+            if refused.connect:
+                connects += 1
+                if connects >= self.options.connect_attempts:
+                    return JobState.PENDING
+                await self._sleep(self._backoff(connects))
+                continue
+            refusals += 1
+            self._refused_in_a_row += 1
+            limit = self.options.refusal_attempts
+            if refusals >= limit or self._refused_in_a_row >= limit:
+                message = (
+                    f"create refused {refusals} time(s), {self._refused_in_a_row} in a row for "
+                    f"the batch ({refused.reason}); nothing was created: run again later "
+                    "(--retry-failed)"
+                )
+                if self._refused_in_a_row >= limit:  # every create is refused: stop creating
+                    self._halt_creates(f"every create refused: {refused.reason}", refused.code)
+                return self._failed(name, refused.code, message)
         return JobState.PENDING
 
     async def _create_ticket(self) -> Ticket | None:
@@ -745,13 +757,17 @@ class BatchRunner:
         return JobState.UNCERTAIN
 
     def _halt(self, exc: MiniMaxError) -> None:
-        if self.halted is None:
-            self.halted = str(exc)
-            self.halted_code = exc.code
-            logger.warning("batch: no more creates: %s", exc)
-        self._halt_event.set()
+        self._halt_creates(str(exc), exc.code)
         if isinstance(exc, AuthenticationError):  # polls and downloads cannot work either
             self.stop(str(exc))
+
+    def _halt_creates(self, reason: str, code: int | None) -> None:
+        """No more creates in this run (polls and downloads go on); wakes queued creators."""
+        if self.halted is None:
+            self.halted = reason
+            self.halted_code = code
+            logger.warning("batch: no more creates: %s", reason)
+        self._halt_event.set()
 
     def _backoff(self, attempt: int) -> float:
         return float(min(30.0, self.options.retry_wait * 2 ** (attempt - 1)))

@@ -654,7 +654,11 @@ class BatchRunner:
         job = self.jobs[name]
         target = self.out_dir / job.filename
         staging = self.out_dir / STAGING_DIR
-        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            staging.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the folder turned read-only: the job waits for a re-run
+            self.journal.note(name, f"cannot write under {self.out_dir}: {exc.strerror or exc}")
+            return JobState.SUCCEEDED
         last = ""
         for attempt in range(1, self.options.download_attempts + 1):
             if self._stopped:

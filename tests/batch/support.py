@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,20 @@ SCALE = 100.0
 FAST = BatchOptions(
     creates_per_minute=600, queries_per_minute=6000, poll_interval=1.0, max_poll_interval=2.0
 )
+
+
+class VirtualTime:
+    """A clock that moves only when someone sleeps on it (no real waiting)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)
 
 
 def write_jobs(folder: Path, count: int, *, csv: bool = False) -> Path:

@@ -99,3 +99,32 @@ async def test_an_existing_file_at_an_output_name_is_refused_before_any_create(
     report = await run(fake, jobs, out, BatchOptions(overwrite=True, creates_per_minute=600))
     assert report.all_saved
     assert (out / "clip1.mp4").read_bytes() == fake.video_bytes
+
+
+def test_a_line_nested_100000_deep_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
+    """Before: a jobs line nested 100,000 deep exited 1 "a bug" (RecursionError)."""
+    write_jobs(tmp_path, 1)
+    path = tmp_path / "deep.jsonl"
+    good = json.dumps({"name": "a", "image": "face.png"})
+    path.write_text(good + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    jobs, problems = read_jobs(path)
+    assert [j.name for j in jobs] == ["a"]
+    assert [(p.line, p.message) for p in problems] == [(2, "not valid JSON (nested too deeply)")]
+
+
+def test_a_csv_cell_past_the_field_limit_is_a_bad_line(tmp_path: Path) -> None:
+    write_jobs(tmp_path, 1)
+    path = tmp_path / "big.csv"
+    path.write_text("name,image,prompt\na,face.png,short\nb,face.png," + "x" * 200_000 + "\n")
+    jobs, problems = read_jobs(path)
+    assert [j.name for j in jobs] == ["a"]
+    assert [p.line for p in problems] == [3]
+    assert "not a CSV row" in problems[0].message
+
+
+def test_a_malformed_image_url_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "port.jsonl"
+    path.write_text(json.dumps({"name": "a", "image": "http://[::1/x.png"}) + "\n")
+    jobs, problems = read_jobs(path)
+    assert jobs == []
+    assert [p.line for p in problems] == [1]

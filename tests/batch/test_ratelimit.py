@@ -8,20 +8,7 @@ import itertools
 import pytest
 
 from minimax_s2v.batch.ratelimit import AdaptiveRateLimiter
-
-
-class VirtualTime:
-    """A clock that moves only when someone sleeps on it (no real waiting)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
+from tests.batch.support import VirtualTime
 
 
 async def test_requests_are_paced_at_the_rate_with_headroom() -> None:

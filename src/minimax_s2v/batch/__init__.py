@@ -34,6 +34,8 @@ from minimax_s2v.batch.journal import (
     JobState,
     Journal,
     JournalError,
+    JournalWriteError,
+    folder_lock,
 )
 from minimax_s2v.batch.ratelimit import AdaptiveRateLimiter
 from minimax_s2v.batch.report import DEFAULT_REPORT_NAME, BatchReport, JobOutcome
@@ -46,6 +48,7 @@ from minimax_s2v.batch.runner import (
     check_outputs,
 )
 from minimax_s2v.client.config import Secret
+from minimax_s2v.errors.exceptions import InputError
 
 __all__ = [
     "DEFAULT_JOURNAL_NAME",
@@ -62,6 +65,7 @@ __all__ = [
     "JobsFileError",
     "Journal",
     "JournalError",
+    "JournalWriteError",
     "LineProblem",
     "arun_batch",
     "read_jobs",
@@ -109,7 +113,12 @@ async def arun_batch(
     )
     async with client:
         out = Path(out_dir).absolute()
-        with Journal(Path(journal) if journal is not None else out / DEFAULT_JOURNAL_NAME) as j:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create folder {out}: {exc.strerror or exc}") from None
+        journal_path = Path(journal) if journal is not None else out / DEFAULT_JOURNAL_NAME
+        with folder_lock(out), Journal(journal_path) as j:
             overwrite = options.overwrite if options is not None else False
             outputs = check_outputs(jobs, out, j, overwrite=overwrite)
             fatal = [p for p in outputs if p.line == 0]

@@ -113,6 +113,9 @@ def read_jobs(path: str | os.PathLike[str]) -> tuple[list[BatchJob], list[LinePr
         except InputError as exc:
             problems.append(LineProblem(line, exc.message))
             continue
+        except ValueError as exc:  # a check that did not name its rule (a malformed URL)
+            problems.append(LineProblem(line, f"{exc}"))
+            continue
         key = job.filename.lower()  # case-insensitive file systems would merge the two
         if key in names:
             problems.append(
@@ -138,7 +141,7 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
         except ValueError as exc:
             yield number, f"not valid JSON ({exc})"
             continue
-        except RecursionError:  # a line nested thousands deep: a bad line, not a crash
+        except RecursionError:  # e.g. [[[[...]]]] 100,000 deep: a bad line, not a crash
             yield number, "not valid JSON (nested too deeply)"
             continue
         if not isinstance(value, dict):
@@ -155,7 +158,14 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
         yield 1, f"the header must name columns from {', '.join(COLUMNS)} (image required)"
         return
     start = reader.line_num + 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a cell past the csv module's field limit, a NUL byte...
+            yield start, f"not a CSV row ({exc})"
+            return  # the reader cannot resynchronise after it
         if None in row:
             yield start, "more cells than columns in the header"
         elif any((v or "").strip() for v in row.values()):

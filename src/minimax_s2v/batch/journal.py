@@ -1,4 +1,4 @@
-"""The batch journal: one SQLite file (stdlib `sqlite3`, WAL) that says what every job did.
+"""The batch journal: one SQLite file (stdlib `sqlite3`) that says what every job did.
 
 States: pending -> creating -> created (task id) -> succeeded (file id) -> saved (path, size,
 sha256), or failed (code, message), or uncertain (a create was sent and its outcome is unknown).
@@ -9,10 +9,16 @@ killed in between leaves a `creating` row, which the next run turns into `uncert
 creating the job a second time. A job that has a task id is never created again. Every
 transition is also appended to `events`, so the journal keeps every task id ever created even
 when a failed job is run again: it is the answer to "what did I pay for".
+
+The state lives in the main file itself (a rollback journal, `synchronous=FULL`; no `-wal`
+file to lose): a copy of the file alone is the whole journal. A file that is damaged, empty,
+another program's database or not a database at all is refused with `JournalError`, never
+read as "no job started yet" (which would create every job again).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -24,7 +30,7 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from minimax_s2v.client.scrub import scrub
-from minimax_s2v.errors.exceptions import InputError
+from minimax_s2v.errors.exceptions import InputError, OutputFileError
 
 try:  # POSIX: one run per journal at a time
     import fcntl
@@ -115,12 +121,21 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
 
 
 class JournalError(InputError):
-    """The journal cannot be used (another version, or not a journal at all); raised when it
-    is opened, before any create (an input error: the CLI's exit 2, nothing billed)."""
+    """The journal cannot be used (damaged, empty, another version, not a journal at all);
+    raised when it is opened, before anything is sent."""
 
 
-class JournalBusyError(JournalError, InputError):
-    """Another run holds the journal: two runs on one journal would both send every create."""
+class JournalBusyError(JournalError):
+    """Another run holds the journal (or the output folder): two runs would both send every
+    create."""
+
+
+class JournalWriteError(OutputFileError):
+    """A transition could not be committed (a full disk, an I/O error); the run stops."""
+
+
+_TABLES = frozenset({"meta", "jobs", "events"})
+_SIDECARS = ("-journal", "-wal")
 
 
 class Journal:
@@ -132,30 +147,89 @@ class Journal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        memory = str(path) == ":memory:"
+        if not memory:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = self._hold(self.path)
         try:
+            fresh = memory or self._check_file()
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            self._check_version()
+            try:
+                self._open(fresh)
+            except BaseException:
+                self._db.close()
+                raise
         except sqlite3.DatabaseError as exc:
-            if self._lock is not None:
-                self._lock.close()
-            raise JournalError(f"{self.path} is not a usable batch journal: {exc}") from None
+            self._release()
+            raise JournalError(
+                f"{self.path} is not a usable batch journal ({exc}): nothing was sent. If it "
+                "is damaged, restore it from a copy; a missing journal would create every job "
+                "again"
+            ) from None
+        except BaseException:
+            self._release()
+            raise
 
-    def _check_version(self) -> None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if row is None:
+    def _check_file(self) -> bool:
+        """True for a journal that does not exist yet; refuses one that lost its content."""
+        if not self.path.exists():
+            stray = [s for s in _SIDECARS if self._sidecar(s).exists()]
+            if stray:
+                raise JournalError(
+                    f"{self.path} is missing but {self.path.name}{stray[0]} is there: the "
+                    "journal lost its main file; restore it (nothing was sent)"
+                )
+            return True
+        if not self.path.is_file():
+            raise JournalError(f"{self.path} is not a file")
+        if self.path.stat().st_size == 0:
+            raise JournalError(
+                f"{self.path} is empty: a journal that lost its content would create every "
+                "job again, so it is refused (nothing was sent); restore it, or delete it if "
+                "no run ever used it"
+            )
+        return False
+
+    def _open(self, fresh: bool) -> None:
+        if not fresh:
+            self._check_content()
+        self._db.execute("PRAGMA journal_mode=DELETE")  # state in the main file, not a -wal
+        self._db.execute("PRAGMA synchronous=FULL")
+        if fresh:
+            self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
             )
-        elif row[0] != str(SCHEMA_VERSION):
+
+    def _check_content(self) -> None:
+        """An existing file must be a whole batch journal of this version."""
+        if self._sidecar("-wal").exists():  # written by a version that used WAL: fold it in
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
             raise JournalError(
-                f"{self.path} was written by another version (schema {row[0]}, "
-                f"this one reads {SCHEMA_VERSION})"
+                f"{self.path} is damaged ({'; '.join(problems[:3])}): nothing was sent; "
+                "restore it from a copy"
             )
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if not tables >= _TABLES:
+            raise JournalError(
+                f"{self.path} is an SQLite database but not a batch journal (no "
+                f"{', '.join(sorted(_TABLES - tables))} table): pass another --journal"
+            )
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            raise JournalError(
+                f"{self.path} was written by another version (schema "
+                f"{row[0] if row else 'unknown'}, this one reads {SCHEMA_VERSION})"
+            )
+
+    def _sidecar(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
 
     # --- reading ------------------------------------------------------------------------
 
@@ -180,6 +254,16 @@ class Journal:
             (JobState.CREATED.value,),
         )
         return [(name, task_id) for name, task_id in rows]
+
+    def create_ages(self, window: float) -> list[float]:
+        """How many seconds ago each create of the last `window` seconds was sent (wall
+        clock): a restarted run's limiter counts them."""
+        now = time.time()
+        rows = self._db.execute(
+            "SELECT at FROM events WHERE state = ? AND at > ?",
+            (JobState.CREATING.value, now - window),
+        )
+        return [max(0.0, now - at) for (at,) in rows]
 
     # --- writing ------------------------------------------------------------------------
 
@@ -278,23 +362,15 @@ class Journal:
         Two processes (a second terminal, an overlapping cron job, a re-run while the old run
         still lives) would otherwise both read every job as pending and both pay for it.
         """
-        if fcntl is None or str(path) == ":memory:":  # pragma: no cover - Windows
+        if str(path) == ":memory:":
             return None
-        lock = open(path.with_name(path.name + ".lock"), "a+b")  # noqa: SIM115 - held open
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            raise JournalBusyError(
-                f"another batch run is using the journal {path}: wait for it to end (or stop "
-                "it), then run the command again; nothing was sent"
-            ) from None
-        return lock
+        return _exclusive(
+            path.with_name(path.name + ".lock"), f"another batch run is using the journal {path}"
+        )
 
     def close(self) -> None:
         self._db.close()
-        if self._lock is not None:
-            self._lock.close()  # releases the lock
+        self._release()  # releases the lock
 
     def __enter__(self) -> Self:
         return self
@@ -336,17 +412,53 @@ class Journal:
             )
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self._db, self.path)
+
+
+FOLDER_LOCK_NAME = ".minimax-batch.lock"
+"""In the output folder: held for a whole run, whatever journal it uses."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """One batch run per output folder at a time, whatever `--journal` each one names: two
+    runs with two journals would each create every job (and empty each other's staging)."""
+    lock = _exclusive(folder / FOLDER_LOCK_NAME, f"another batch run is writing into {folder}")
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _exclusive(path: Path, busy: str) -> IO[bytes] | None:
+    """An exclusive, non-blocking flock on `path` (created if needed); None off POSIX."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return None
+    lock = open(path, "a+b")  # noqa: SIM115 - held open for the run
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise JournalBusyError(
+            f"{busy}: wait for it to end (or stop it), then run the command again; nothing was sent"
+        ) from None
+    return lock
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): each transition is all or nothing."""
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): each transition is all or nothing; an
+    SQLite failure (a full disk) becomes `JournalWriteError`."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db = db
+        self._path = path
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
 
     def __exit__(
         self,
@@ -354,7 +466,21 @@ class _Transaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is None:
-            self._db.execute("COMMIT")
-        elif self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
-            self._db.execute("ROLLBACK")
+        try:
+            if exc_type is None:
+                self._db.execute("COMMIT")
+                return
+            if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            with contextlib.suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            raise self._failed(error) from error
+        if isinstance(exc, sqlite3.Error):
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: sqlite3.Error) -> JournalWriteError:
+        return JournalWriteError(
+            f"cannot write the journal {self._path}: {exc}", path=str(self._path)
+        )

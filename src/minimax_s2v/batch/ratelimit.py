@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 PUBLISHED_CREATES_PER_MINUTE = 5.0
 """MiniMax's rate-limit guide: video generation, 5 requests a minute (international platform)."""
@@ -143,6 +143,24 @@ class AdaptiveRateLimiter:
         if oldest is None:  # still in flight: look again shortly
             return min(1.0 / self.rate, self._window) / 10.0
         return oldest + self._window - now
+
+    def seed(self, ages: Iterable[float]) -> None:
+        """Count requests made before this limiter existed, `ages` seconds ago (a restarted
+        batch's creates from its journal): the window and the bucket start from them, so the
+        first requests after a restart are not refused for the ones just before it."""
+        now = self._clock()
+        recent = sorted(age for age in ages if 0 <= age < self._window)
+        for age in reversed(recent):  # oldest first
+            ticket = Ticket(self._clock)
+            ticket.finished = now - age
+            self._recent.append(ticket)
+        if recent:
+            self._tokens = min(self._tokens, recent[0] * self.rate)
+
+    @property
+    def window(self) -> float:
+        """Seconds over which at most `per_minute` answers may fall."""
+        return self._window
 
     def refused(self) -> None:
         """A rate-limit answer: halve the rate, at most once per refill interval.

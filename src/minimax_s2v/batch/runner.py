@@ -30,10 +30,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from minimax_s2v.batch.jobs_file import BatchJob, LineProblem
-from minimax_s2v.batch.journal import JobState, Journal
+from minimax_s2v.batch.journal import JobState, Journal, JournalWriteError
 from minimax_s2v.batch.ratelimit import (
     DEFAULT_HEADROOM,
     DEFAULT_QUERIES_PER_MINUTE,
@@ -114,12 +114,24 @@ class BatchOptions:
     download_attempts: int = 5
     retry_wait: float = 1.0
     """First wait after a failed connect or download (doubles per attempt, at most 30 s)."""
+    refusal_attempts: int = 10
+    """Rate-limit refusals (1002, 429...) after which a job's create gives up: the job ends
+    failed with the refusal as its reason (nothing was created; `--retry-failed`). As many in
+    a row across the batch, with no create accepted, also stop all creating (a key refused
+    every create: the run ends, exit code 4, instead of waiting for ever)."""
+    stop_grace: float = 8.0
+    """On a stop (a signal, a halt, an unexpected error): how long the creates in flight get
+    to answer, so that their task ids are journaled, before they are cut off (uncertain)."""
     timing: WaitTiming = field(init=False, repr=False, compare=False)
     """Each job's wait (`wait_timeout` and the polling pace), as the flows take it."""
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
+        if self.refusal_attempts < 1:
+            raise ValueError(f"refusal_attempts must be at least 1, got {self.refusal_attempts}")
+        if not self.stop_grace >= 0:
+            raise ValueError(f"stop_grace must be 0 or more, got {self.stop_grace!r}")
         for name in ("creates_per_minute", "queries_per_minute", "poll_interval", "wait_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
@@ -259,8 +271,25 @@ class BatchRunner:
         """Why no more creates are sent (a refused key, no balance, a usage window)."""
         self.halted_code: int | None = None
         self._stopped = False
-        """A refused key: polls and downloads cannot work either."""
+        """No more work at all: a stop (signal, unexpected error) or a refused key."""
+        self._halt_event = asyncio.Event()
+        """Set with `halted`: wakes the workers queued for a create token at once."""
+        self._workers: list[asyncio.Task[None]] = []
+        self._creating: set[asyncio.Task[Any]] = set()
+        """Workers between a `creating` row and their create's answer journaled: a stop lets
+        them finish (within `stop_grace`), it cancels every other worker at once."""
+        self._grace: asyncio.Task[None] | None = None
+        self._fatal: BaseException | None = None
+        """The unexpected error that stopped the run: raised once the creates in flight are
+        journaled."""
+        self.billed: dict[str, str] = {}
+        """Job name -> task id of every create answered in this run (billed)."""
+        self.unjournaled: dict[str, str] = {}
+        """Billed tasks the journal could not record (a full disk): named on stderr and in the
+        `JournalWriteError` that ends the run."""
         self.creates_sent = 0
+        self._refused_in_a_row = 0
+        """Create refusals (rate limits) since the batch's last accepted create."""
         self._states: dict[str, JobState] = {}
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
         self._resumed: set[str] = set()
@@ -315,22 +344,80 @@ class BatchRunner:
         return [name for _, _, name in todo]
 
     async def run(self) -> BatchReport:
-        """Run every job that is not finished yet; returns the report (also on a halt)."""
+        """Run every job that is not finished yet; returns the report (also on a halt).
+
+        Cancelled (a signal, Ctrl-C, a caller's timeout): a graceful stop. No new create
+        starts, the creates in flight get `stop_grace` to answer and be journaled, everything
+        else stops at once; then the cancellation goes on. A second cancellation during the
+        grace cuts the creates off (journaled uncertain). An unexpected error in one job stops
+        the run the same way, then is raised.
+        """
         started = self._clock()
         queue = deque(self.prepare())
-        workers = [
+        self._seed_limiter()
+        self._workers = [
             asyncio.create_task(self._worker(queue))
             for _ in range(min(self.options.concurrency, len(queue)))
         ]
         try:
-            await asyncio.gather(*workers)
+            if self._workers:
+                try:
+                    # asyncio.wait, not gather: cancelling the run must not cancel the creates
+                    await asyncio.wait(self._workers)
+                except asyncio.CancelledError:
+                    self.stop("interrupted")
+                    await asyncio.wait(self._workers)
+                    raise
         finally:
-            for worker in workers:
+            for worker in self._workers:
                 worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await asyncio.gather(*self._workers, return_exceptions=True)
+            if self._grace is not None:
+                self._grace.cancel()
             with contextlib.suppress(OSError):  # only if empty: never a user's file
                 (self.out_dir / STAGING_DIR).rmdir()
+        if self.unjournaled:
+            raise JournalWriteError(
+                "the journal could not record billed tasks: "
+                + ", ".join(f"job {n}: task {t}" for n, t in self.unjournaled.items())
+                + "; pick each up with `minimax-video wait TASK_ID --out FILE`",
+                path=str(self.journal.path),
+            ) from self._fatal
+        if self._fatal is not None:
+            raise self._fatal
         return self.report(self._clock() - started)
+
+    def stop(self, reason: str) -> None:
+        """Stop the run gracefully: see `run`. Safe to call more than once, from a worker too."""
+        if self._grace is not None:
+            return
+        logger.warning(
+            "batch: stopping (%s): no new create; %d in flight get up to %.0f s to answer",
+            reason,
+            len(self._creating),
+            self.options.stop_grace,
+        )
+        self._stopped = True
+        if self.halted is None:
+            self.halted = reason
+        self._halt_event.set()
+        current = asyncio.current_task()
+        for worker in self._workers:
+            if worker is not current and worker not in self._creating:
+                worker.cancel()
+        self._grace = asyncio.create_task(self._cut_off_after_grace())
+        if not self._creating:
+            self._grace.cancel()  # nothing to wait for (kept: `stop` runs once)
+
+    async def _cut_off_after_grace(self) -> None:
+        await self._sleep(self.options.stop_grace)
+        for worker in list(self._creating):
+            worker.cancel()  # `_create` journals it uncertain
+
+    def _seed_limiter(self) -> None:
+        """Count the creates the journal saw in the last window (a restart after a crash)."""
+        window = self.creates.window
+        self.creates.seed(self.journal.create_ages(window))
 
     def report(self, seconds: float = 0.0) -> BatchReport:
         outcomes = [JobOutcome.of(r) for r in self.journal.records() if r.name in self.jobs]
@@ -346,8 +433,33 @@ class BatchRunner:
         )
 
     async def _worker(self, queue: deque[str]) -> None:
+        """Drive jobs until the queue is empty or the run stops. No exception leaves a worker:
+        an unexpected one is recorded and stops the run gracefully (the other creates in
+        flight are answered and journaled first)."""
         while queue and not self._stopped:
-            await self._drive(queue.popleft())
+            name = queue.popleft()
+            try:
+                await self._drive(name)
+            except JournalWriteError as exc:
+                self._fatal = self._fatal or exc
+                self.stop(f"the journal cannot be written: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one job's bug must not cost the others' ids
+                logger.error(
+                    "job %s: unexpected %s: %s; stopping the batch (every job's state is in %s)",
+                    name,
+                    type(exc).__name__,
+                    exc,
+                    self.journal.path,
+                )
+                exc.add_note(
+                    f"batch: job {name} stopped the run; the creates in flight were journaled; "
+                    f"every job's state is in {self.journal.path}"
+                )
+                if self._states.get(name) is JobState.CREATING:
+                    with contextlib.suppress(JournalWriteError):
+                        self._uncertain(name, f"unexpected {type(exc).__name__}: a task may exist")
+                self._fatal = self._fatal or exc
+                self.stop(f"unexpected {type(exc).__name__} in job {name}")
 
     async def _drive(self, name: str) -> None:
         state = self._states[name]
@@ -363,65 +475,121 @@ class BatchRunner:
 
     async def _create(self, name: str) -> JobState:
         job = self.jobs[name]
-        connects = 0
+        connects = refusals = 0
         while self.halted is None:
-            ticket = await self.creates.acquire()
-            if self.halted is not None:
-                ticket.done()
+            ticket = await self._create_ticket()
+            if ticket is None:
                 break
-            self.journal.creating(name)
-            self._count(name, JobState.CREATING)
-            self.creates_sent += 1
+            worker = asyncio.current_task()
+            assert worker is not None
             try:
-                task_id = await self._send(
-                    ticket,
-                    self.client.submit(job.image, job.prompt, **job.options),
-                )
-            except asyncio.CancelledError:
-                self._uncertain(name, "interrupted while the create was in flight")
+                self.journal.creating(name)  # committed before the billed call
+            except JournalWriteError:
+                ticket.done()  # nothing was sent
                 raise
-            except (InputError, RequestValidationError) as exc:  # checked locally: not sent
-                self.creates_sent -= 1
-                return self._failed(name, None, str(exc))
-            except MiniMaxError as exc:
-                if retry_create(exc):  # provably not processed: pending again
-                    self.creates_sent -= 1
-                    self.journal.refused(name, str(exc))
-                    self._count(name, JobState.PENDING, f"create refused: {exc}", code=exc.code)
-                    if isinstance(exc, ConnectError):
-                        connects += 1
-                        if connects >= self.options.connect_attempts:
-                            return JobState.PENDING
-                        await self._sleep(self._backoff(connects))
-                    else:
-                        self.creates.refused()
-                    continue
-                if _halting(exc):
-                    self.creates_sent -= 1
-                    self.journal.refused(name, str(exc))
-                    self._count(name, JobState.PENDING, str(exc))
-                    self._halt(exc)
+            self._creating.add(worker)
+            try:
+                state = await self._send_create(name, job, ticket)
+            except _Refused as exc:
+                refused = exc
+            else:
+                self._refused_in_a_row = 0
+                return state
+            finally:
+                self._creating.discard(worker)
+            if refused.connect:
+                connects += 1
+                if connects >= self.options.connect_attempts:
                     return JobState.PENDING
-                if not task_may_exist_after_create(exc):  # answered: nothing was created
-                    return self._failed(name, exc.code, str(exc))
-                return self._uncertain(name, f"{exc}; a task may exist")
-            self.creates.succeeded()
-            try:
-                self.journal.created(name, task_id)
-            except Exception as exc:  # a full disk: the billed task id must not be lost
-                logger.error(
-                    "job %s: task %s was created (billed) but the journal could not record "
-                    "it (%s): pick it up with `minimax-video wait %s --out FILE`",
-                    name,
-                    task_id,
-                    exc,
-                    task_id,
+                await self._sleep(self._backoff(connects))
+                continue
+            refusals += 1
+            self._refused_in_a_row += 1
+            limit = self.options.refusal_attempts
+            if refusals >= limit or self._refused_in_a_row >= limit:
+                message = (
+                    f"create refused {refusals} time(s), {self._refused_in_a_row} in a row for "
+                    f"the batch ({refused.reason}); nothing was created: run again later "
+                    "(--retry-failed)"
                 )
-                exc.add_note(f"job {name}: billed task {task_id} is not in the journal")
-                raise
-            self._count(name, JobState.CREATED, "", task_id)
-            return JobState.CREATED
+                if self._refused_in_a_row >= limit:  # every create is refused: stop creating
+                    self._halt_creates(f"every create refused: {refused.reason}", refused.code)
+                return self._failed(name, refused.code, message)
         return JobState.PENDING
+
+    async def _create_ticket(self) -> Ticket | None:
+        """A create token, or None as soon as the run halts (no waiting out a queue of
+        tokens to learn that the key was refused)."""
+        if self.halted is not None:
+            return None
+        acquire = asyncio.ensure_future(self.creates.acquire())
+        halt = asyncio.ensure_future(self._halt_event.wait())
+        try:
+            await asyncio.wait((acquire, halt), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            halt.cancel()
+            if not acquire.done():
+                acquire.cancel()
+                acquire.add_done_callback(_release_unused)
+        if not acquire.done() or acquire.cancelled():
+            return None
+        ticket = acquire.result()
+        if self.halted is not None:
+            ticket.done()
+            return None
+        return ticket
+
+    async def _send_create(self, name: str, job: BatchJob, ticket: Ticket) -> JobState:
+        """One billed create and its answer journaled; `_Refused` when it provably was not
+        processed (the job is pending again)."""
+        self._count(name, JobState.CREATING)
+        self.creates_sent += 1
+        try:
+            task_id = await self._send(
+                ticket,
+                self.client.submit(job.image, job.prompt, **job.options),
+            )
+        except asyncio.CancelledError:
+            self._uncertain(name, "interrupted while the create was in flight")
+            raise
+        except (InputError, RequestValidationError) as exc:  # checked locally: not sent
+            self.creates_sent -= 1
+            return self._failed(name, None, str(exc))
+        except MiniMaxError as exc:
+            if retry_create(exc):  # provably not processed: pending again
+                self.creates_sent -= 1
+                self.journal.refused(name, str(exc))
+                self._count(name, JobState.PENDING, f"create refused: {exc}", code=exc.code)
+                connect = isinstance(exc, ConnectError)
+                if not connect:
+                    self.creates.refused()
+                raise _Refused(connect, exc.code, str(exc)) from None
+            if _halting(exc):
+                self.creates_sent -= 1
+                self.journal.refused(name, str(exc))
+                self._count(name, JobState.PENDING, str(exc))
+                self._halt(exc)
+                return JobState.PENDING
+            if not task_may_exist_after_create(exc):  # answered: nothing was created
+                return self._failed(name, exc.code, str(exc))
+            return self._uncertain(name, f"{exc}; a task may exist")
+        self.creates.succeeded()
+        self.billed[name] = task_id
+        try:
+            self.journal.created(name, task_id)
+        except JournalWriteError as exc:  # a full disk: the billed task id must not be lost
+            self.unjournaled[name] = task_id
+            logger.error(
+                "job %s: task %s was created (billed) but the journal could not record it "
+                "(%s): pick it up with `minimax-video wait %s --out FILE`",
+                name,
+                task_id,
+                exc,
+                task_id,
+            )
+            raise
+        self._count(name, JobState.CREATED, "", task_id)
+        return JobState.CREATED
 
     async def _poll(self, name: str, task_id: str) -> JobState:
         timing = self.options.timing
@@ -470,7 +638,11 @@ class BatchRunner:
         job = self.jobs[name]
         target = self.out_dir / job.filename
         staging = self.out_dir / STAGING_DIR
-        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            staging.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the folder turned read-only: the job waits for a re-run
+            self.journal.note(name, f"cannot write under {self.out_dir}: {exc.strerror or exc}")
+            return JobState.SUCCEEDED
         last = ""
         for attempt in range(1, self.options.download_attempts + 1):
             if self._stopped:
@@ -578,15 +750,34 @@ class BatchRunner:
         return JobState.UNCERTAIN
 
     def _halt(self, exc: MiniMaxError) -> None:
-        if isinstance(exc, AuthenticationError):
-            self._stopped = True
+        self._halt_creates(str(exc), exc.code)
+        if isinstance(exc, AuthenticationError):  # polls and downloads cannot work either
+            self.stop(str(exc))
+
+    def _halt_creates(self, reason: str, code: int | None) -> None:
+        """No more creates in this run (polls and downloads go on); wakes queued creators."""
         if self.halted is None:
-            self.halted = str(exc)
-            self.halted_code = exc.code
-            logger.warning("batch: no more creates: %s", exc)
+            self.halted = reason
+            self.halted_code = code
+            logger.warning("batch: no more creates: %s", reason)
+        self._halt_event.set()
 
     def _backoff(self, attempt: int) -> float:
         return float(min(30.0, self.options.retry_wait * 2 ** (attempt - 1)))
+
+
+class _Refused(Exception):
+    """A create provably not processed (rate limit, no connection): try it again later."""
+
+    def __init__(self, connect: bool, code: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.connect, self.code, self.reason = connect, code, reason
+
+
+def _release_unused(acquire: asyncio.Future[Ticket]) -> None:
+    """A token granted to a waiter that had already given up: no request, release it."""
+    if not acquire.cancelled() and acquire.exception() is None:
+        acquire.result().done()
 
 
 def _free_name(path: Path) -> Path:

@@ -98,3 +98,27 @@ def test_whatever_schemathesis_generates_the_fake_gets_at_most_cap_tasks() -> No
     assert transport.budget.billed == len(fake.tasks)
     assert outcomes.count("sent") == 2, outcomes
     assert outcomes.count("stopped") == len(outcomes) - 2
+
+
+def test_a_rate_limited_create_is_sent_again_and_counted_once() -> None:
+    """1002 is a refusal (nothing created): sent again after a wait, one slot, one task."""
+    answers = iter([1002, 0])
+    waits: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        code = next(answers)
+        task = "106916112212032" if code == 0 else ""
+        return httpx.Response(200, json={"task_id": task, "base_resp": {"status_code": code}})
+
+    transport = LiveTransport(
+        httpx.MockTransport(handler),
+        key=FAKE_API_KEY,
+        budget=Budget(1),
+        auditor=Auditor(SpecValidator(bundled_spec()), Scrubber([FAKE_API_KEY])),
+        findings=Findings(),
+        sleep=waits.append,
+    )
+    with _client(transport) as client:
+        assert client.post(CREATE.path, json=valid_create(face_data_url())).json()["task_id"]
+    assert (transport.requests, transport.budget.reserved, transport.budget.billed) == (2, 1, 1)
+    assert waits == [15.0]

@@ -1,7 +1,7 @@
 """`LiveTransport`: the one door every live request goes through.
 
 It counts requests, enforces the cap on billed creates (`Budget`), paces requests, sends again
-after a rate-limit answer (1002: refused, so provably nothing was created), records cassettes
+after a rate-limit answer (1002 or HTTP 429: refused, so nothing was created), records cassettes
 and audits each answer against the spec. Schemathesis, the probes and the lifecycle test all
 send through it, so nothing can bypass the cap.
 
@@ -148,7 +148,8 @@ class LiveTransport(httpx.BaseTransport):
                 self.requests += 1
             if self.recorder is not None:
                 self.recorder.add(self.test, request, response)
-            if _code(response) != RATE_LIMIT_CODE or attempt == RATE_LIMIT_RESENDS:
+            limited = response.status_code == 429 or _code(response) == RATE_LIMIT_CODE
+            if not limited or attempt == RATE_LIMIT_RESENDS:
                 return response
             self.sleep(15.0 * 2**attempt)  # refused, so nothing was created: send it again
         raise AssertionError("unreachable")

@@ -46,7 +46,8 @@ from minimax_s2v.batch.runner import (
     check_outputs,
     wait_and_save,
 )
-from minimax_s2v.client.config import Secret
+from minimax_s2v.client.config import Secret, resolve_api_key
+from minimax_s2v.limits.protocol import Limits
 
 __all__ = [
     "DEFAULT_JOURNAL_NAME",
@@ -85,13 +86,18 @@ async def arun_batch(
     on_event: Callable[[BatchEvent], None] | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
+    limits: Limits | None = None,
+    rate_store: str | None = None,
 ) -> BatchReport:
     """Check every line of `jobs_file`, then run the batch into `out_dir`; returns the report.
 
     Bad lines (and output names that exist and are not this batch's) raise `JobsFileError`
     listing them all before anything is sent, unless `skip_invalid`: then the others run and
     the report lists the skipped lines. The journal defaults to `out_dir/batch-journal.sqlite3`.
+    `limits`, else `rate_store` (else MINIMAX_RATE_STORE: `redis://...`, limits shared by every
+    process on the key), else limits in this process built from `options`.
     """
+    from minimax_s2v.limits.store import resolve_rate_store, shared_limits
     from minimax_s2v.client.clients import AsyncMiniMaxVideo
     from minimax_s2v.client.retry import RetryPolicy
 
@@ -100,8 +106,23 @@ async def arun_batch(
     if problems and not skip_invalid:
         raise JobsFileError(source, problems)
     client = AsyncMiniMaxVideo(
-        api_key, base_url=base_url, timeout=timeout, retry=RetryPolicy.none(), transport=transport
+        api_key,
+        base_url=base_url,
+        timeout=timeout,
+        retry=RetryPolicy.none(),
+        transport=transport,
+        limits=Limits(),  # the runner limits every request itself
     )
+    store = resolve_rate_store(rate_store)
+    if limits is None and store is not None:
+        o = options or BatchOptions()
+        limits = shared_limits(
+            store,
+            resolve_api_key(api_key),
+            creates_per_minute=o.creates_per_minute,
+            queries_per_minute=o.queries_per_minute,
+            headroom=o.headroom,
+        )
     async with client:
         out = Path(out_dir).absolute()
         with Journal(Path(journal) if journal is not None else out / DEFAULT_JOURNAL_NAME) as j:
@@ -121,6 +142,7 @@ async def arun_batch(
                 on_event=on_event,
                 clock=clock,
                 sleep=sleep,
+                limits=limits,
             )
             report = await runner.run()
     report.skipped_lines = [{"line": p.line, "error": p.message} for p in problems]

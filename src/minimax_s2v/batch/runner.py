@@ -41,7 +41,6 @@ from minimax_s2v.batch.ratelimit import (
     DEFAULT_QUERIES_PER_MINUTE,
     PUBLISHED_CREATES_PER_MINUTE,
     AdaptiveRateLimiter,
-    Ticket,
 )
 from minimax_s2v.batch.report import BatchReport, JobOutcome
 from minimax_s2v.client.clients import AsyncMiniMaxVideo
@@ -61,6 +60,7 @@ from minimax_s2v.errors.exceptions import (
     error_code,
 )
 from minimax_s2v.flows.status import TaskState
+from minimax_s2v.limits.protocol import Limits, Permit, RateLimiter, is_refusal
 from minimax_s2v.flows.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, WaitTiming
 from minimax_s2v.output.targets import place
 
@@ -152,13 +152,8 @@ class BatchEvent:
     counts: Mapping[JobState, int]
 
 
-def _refusal(exc: MiniMaxError) -> bool:
-    """A rate-limit answer (1002, 429...): not processed; slow down and send it again.
-
-    The retry rules say which answers even a billed create may be sent again after; of those,
-    every one but a failed connect is a refusal.
-    """
-    return retry_create(exc) and not isinstance(exc, ConnectError)
+_refusal = is_refusal
+"""A rate-limit answer (1002, 429...): not processed; slow down and send it again."""
 
 
 def _halting(exc: MiniMaxError) -> bool:
@@ -231,7 +226,9 @@ class BatchRunner:
 
     `client` must be built with `retry=RetryPolicy.none()`: the runner retries by itself so
     that its limiters see every refusal. `on_event` sees every state change. `clock` and
-    `sleep` pace the limiters and polls (injectable for compressed-time tests).
+    `sleep` pace the limiters and polls (injectable for compressed-time tests). `limits`
+    replaces the in-process `AdaptiveRateLimiter`s built from `options` (e.g. limits shared on
+    Redis by every runner on the key: `minimax_s2v.limits.store.shared_limits`).
     """
 
     def __init__(
@@ -245,6 +242,7 @@ class BatchRunner:
         on_event: Callable[[BatchEvent], None] | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        limits: Limits | None = None,
     ) -> None:
         if client.retry_policy.attempts != 1:
             raise ValueError(
@@ -260,12 +258,14 @@ class BatchRunner:
         self._clock = clock
         self._sleep = sleep
         o = self.options
-        self.creates = AdaptiveRateLimiter(
-            o.creates_per_minute, headroom=o.headroom, clock=clock, sleep=sleep
+        self.creates: RateLimiter = _awaitable(limits.creates if limits else None) or (
+            AdaptiveRateLimiter(o.creates_per_minute, headroom=o.headroom, clock=clock, sleep=sleep)
         )
-        self.queries = AdaptiveRateLimiter(
-            o.queries_per_minute, headroom=o.headroom, clock=clock, sleep=sleep
+        self.queries: RateLimiter = _awaitable(limits.queries if limits else None) or (
+            AdaptiveRateLimiter(o.queries_per_minute, headroom=o.headroom, clock=clock, sleep=sleep)
         )
+        self.creates_refused = 0
+        self.queries_refused = 0
         self.halted: str | None = None
         """Why no more creates are sent (a refused key, no balance, a usage window)."""
         self.halted_code: int | None = None
@@ -351,8 +351,8 @@ class BatchRunner:
             halted=self.halted,
             halted_code=self.halted_code,
             creates_sent=self.creates_sent,
-            creates_refused=self.creates.refusals,
-            queries_refused=self.queries.refusals,
+            creates_refused=self.creates_refused,
+            queries_refused=self.queries_refused,
             seconds=seconds,
         )
 
@@ -410,6 +410,7 @@ class BatchRunner:
                             return JobState.PENDING
                         await self._sleep(self._backoff(connects))
                     else:
+                        self.creates_refused += 1
                         self.creates.refused()
                     continue
                 if _halting(exc):
@@ -453,6 +454,7 @@ class BatchRunner:
                 status = await self._send(ticket, self.client.status(task_id))
             except MiniMaxError as exc:
                 if _refusal(exc):
+                    self.queries_refused += 1
                     self.queries.refused()
                 elif _halting(exc):
                     self._halt(exc)
@@ -498,6 +500,7 @@ class BatchRunner:
             except MiniMaxError as exc:
                 last = str(exc)
                 if _refusal(exc):
+                    self.queries_refused += 1
                     self.queries.refused()
                     continue
                 if _halting(exc):
@@ -553,7 +556,7 @@ class BatchRunner:
         return JobState.SUCCEEDED
 
     @staticmethod
-    async def _send(ticket: Ticket, request: Awaitable[T]) -> T:
+    async def _send(ticket: Permit, request: Awaitable[T]) -> T:
         """Await one request; its limiter ticket is done when it ends, however it ends."""
         try:
             return await request
@@ -598,6 +601,12 @@ class BatchRunner:
 
     def _backoff(self, attempt: int) -> float:
         return float(min(30.0, self.options.retry_wait * 2 ** (attempt - 1)))
+
+
+def _awaitable(limiter: object) -> RateLimiter | None:
+    if limiter is not None and not isinstance(limiter, RateLimiter):
+        raise TypeError(f"the batch runner needs an awaitable acquire(): {limiter!r}")
+    return limiter
 
 
 def _free_name(path: Path) -> Path:

@@ -19,6 +19,7 @@ from minimax_s2v.inputs.sample_face import sample_face_png
 from minimax_s2v.limits.protocol import Limits
 from minimax_s2v.limits.redis import RedisRateLimiter
 from minimax_s2v.limits.store import ENV_RATE_STORE, key_name, shared_limits
+
 SCALE = 600.0
 """A 60 s window lasts 0.1 s of real time."""
 

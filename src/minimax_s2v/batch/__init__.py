@@ -97,9 +97,9 @@ async def arun_batch(
     `limits`, else `rate_store` (else MINIMAX_RATE_STORE: `redis://...`, limits shared by every
     process on the key), else limits in this process built from `options`.
     """
-    from minimax_s2v.limits.store import resolve_rate_store, shared_limits
     from minimax_s2v.client.clients import AsyncMiniMaxVideo
     from minimax_s2v.client.retry import RetryPolicy
+    from minimax_s2v.limits.store import resolve_rate_store, shared_limits
 
     source = str(jobs_file)
     jobs, problems = read_jobs(jobs_file)

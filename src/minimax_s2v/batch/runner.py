@@ -36,6 +36,7 @@ from typing import TypeVar
 
 from minimax_s2v.batch.jobs_file import BatchJob, LineProblem
 from minimax_s2v.batch.journal import JobState, Journal
+from minimax_s2v.batch.journals import BatchJournal
 from minimax_s2v.batch.ratelimit import (
     DEFAULT_HEADROOM,
     DEFAULT_QUERIES_PER_MINUTE,
@@ -60,8 +61,8 @@ from minimax_s2v.errors.exceptions import (
     error_code,
 )
 from minimax_s2v.flows.status import TaskState
-from minimax_s2v.limits.protocol import Limits, Permit, RateLimiter, is_refusal
 from minimax_s2v.flows.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, WaitTiming
+from minimax_s2v.limits.protocol import Limits, Permit, RateLimiter, is_refusal
 from minimax_s2v.output.targets import place
 
 logger = logging.getLogger("minimax_s2v.batch")
@@ -185,7 +186,7 @@ def _sync_folder(folder: Path) -> None:
 
 
 def check_outputs(
-    jobs: Sequence[BatchJob], out_dir: Path, journal: Journal, *, overwrite: bool
+    jobs: Sequence[BatchJob], out_dir: Path, journal: BatchJournal, *, overwrite: bool
 ) -> list[LineProblem]:
     """Output names the run could not write, before anything is sent.
 
@@ -236,7 +237,7 @@ class BatchRunner:
         client: AsyncMiniMaxVideo,
         jobs: Sequence[BatchJob],
         out_dir: str | os.PathLike[str],
-        journal: Journal,
+        journal: BatchJournal,
         options: BatchOptions | None = None,
         *,
         on_event: Callable[[BatchEvent], None] | None = None,
@@ -275,6 +276,8 @@ class BatchRunner:
         self._states: dict[str, JobState] = {}
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
         self._resumed: set[str] = set()
+        self._taken: set[str] = set()
+        """Jobs a worker of this run drives (or drove): never driven twice at once."""
         """Jobs that already had a task id when the run started: polled at once."""
 
     # --- the run ------------------------------------------------------------------------
@@ -293,8 +296,7 @@ class BatchRunner:
             )
         for name in self.journal.recover():
             logger.warning("job %s: a create was in flight when the last run stopped", name)
-        staging = self.out_dir / STAGING_DIR
-        shutil.rmtree(staging, ignore_errors=True)
+        self._clear_staging()
         todo: list[tuple[int, int, str]] = []
         order = {
             JobState.SUCCEEDED: 0,
@@ -306,6 +308,11 @@ class BatchRunner:
         for record in list(self.journal.records()):  # read all first: the loop writes
             if record.name not in self.jobs:
                 continue  # in the journal from another jobs file: reported, not run
+            claimed = self.journal.claim(record.name)
+            if claimed is None:  # another live runner works on it (a shared journal)
+                self._count(record.name, record.state)
+                continue
+            record = claimed
             state = record.state
             if state is JobState.SAVED:
                 state = self._check_saved(record.name, record.path, record.size, record.sha256)
@@ -340,8 +347,24 @@ class BatchRunner:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
             with contextlib.suppress(OSError):  # only if empty: never a user's file
+                self._staging.rmdir()
                 (self.out_dir / STAGING_DIR).rmdir()
         return self.report(self._clock() - started)
+
+    @property
+    def _staging(self) -> Path:
+        """Where this run's downloads land first: a folder per runner of a shared journal."""
+        return self.out_dir / STAGING_DIR / self.journal.runner_id
+
+    def _clear_staging(self) -> None:
+        """Empty this run's staging folder, and those of shared runners that are gone."""
+        shutil.rmtree(self._staging, ignore_errors=True)
+        if self.journal.runner_id:
+            live = self.journal.live_runners()
+            with contextlib.suppress(OSError):
+                for folder in (self.out_dir / STAGING_DIR).iterdir():
+                    if folder.name not in live:
+                        shutil.rmtree(folder, ignore_errors=True)
 
     def report(self, seconds: float = 0.0) -> BatchReport:
         outcomes = [JobOutcome.of(r) for r in self.journal.records() if r.name in self.jobs]
@@ -361,9 +384,12 @@ class BatchRunner:
             await self._drive(queue.popleft())
 
     async def _drive(self, name: str) -> None:
+        if name in self._taken:
+            return  # driven already (it stood in for a job another runner took)
+        self._taken.add(name)
         state = self._states[name]
         if state is JobState.PENDING:
-            state = await self._create(name)
+            name, state = await self._create(name)
         if state is JobState.CREATED:
             task_id = self._field(name, "task_id")
             state = await self._poll(name, task_id)
@@ -372,15 +398,27 @@ class BatchRunner:
 
     # --- the steps ----------------------------------------------------------------------
 
-    async def _create(self, name: str) -> JobState:
-        job = self.jobs[name]
+    async def _create(self, name: str) -> tuple[str, JobState]:
+        """(the job created, its state): with a shared journal, a job another runner took
+        meanwhile is replaced by the next free pending one."""
         connects = 0
+        shared = bool(self.journal.runner_id)
         while self.halted is None:
+            if shared and not self._still_pending(name):
+                return name, JobState.PENDING  # another runner took it: no permit spent
             ticket = await self.creates.acquire()
             if self.halted is not None:
                 ticket.done()
                 break
-            self.journal.creating(name)
+            among = [n for n in self.jobs if n not in self._taken] if shared else ()
+            claimed = self.journal.creating(name, among)
+            if claimed is None:  # every pending job is someone else's now
+                ticket.done()
+                return name, JobState.PENDING
+            if claimed != name:
+                self._taken.add(claimed)
+                name = claimed
+            job = self.jobs[name]
             self._count(name, JobState.CREATING)
             self.creates_sent += 1
             try:
@@ -398,7 +436,7 @@ class BatchRunner:
                 raise
             except (InputError, RequestValidationError) as exc:  # checked locally: not sent
                 self.creates_sent -= 1
-                return self._failed(name, None, str(exc))
+                return name, self._failed(name, None, str(exc))
             except MiniMaxError as exc:
                 if retry_create(exc):  # provably not processed: pending again
                     self.creates_sent -= 1
@@ -407,7 +445,7 @@ class BatchRunner:
                     if isinstance(exc, ConnectError):
                         connects += 1
                         if connects >= self.options.connect_attempts:
-                            return JobState.PENDING
+                            return name, JobState.PENDING
                         await self._sleep(self._backoff(connects))
                     else:
                         self.creates_refused += 1
@@ -418,10 +456,10 @@ class BatchRunner:
                     self.journal.refused(name, str(exc))
                     self._count(name, JobState.PENDING, str(exc))
                     self._halt(exc)
-                    return JobState.PENDING
+                    return name, JobState.PENDING
                 if _definite_refusal(exc):  # answered with a code that creates nothing
-                    return self._failed(name, exc.code, str(exc))
-                return self._uncertain(name, f"{exc}; a task may exist")
+                    return name, self._failed(name, exc.code, str(exc))
+                return name, self._uncertain(name, f"{exc}; a task may exist")
             self.creates.succeeded()
             try:
                 self.journal.created(name, task_id)
@@ -437,8 +475,8 @@ class BatchRunner:
                 exc.add_note(f"job {name}: billed task {task_id} is not in the journal")
                 raise
             self._count(name, JobState.CREATED, "", task_id)
-            return JobState.CREATED
-        return JobState.PENDING
+            return name, JobState.CREATED
+        return name, JobState.PENDING
 
     async def _poll(self, name: str, task_id: str) -> JobState:
         timing = self.options.timing
@@ -487,7 +525,7 @@ class BatchRunner:
     async def _save(self, name: str, file_id: str) -> JobState:
         job = self.jobs[name]
         target = self.out_dir / job.filename
-        staging = self.out_dir / STAGING_DIR
+        staging = self._staging
         staging.mkdir(parents=True, exist_ok=True)
         last = ""
         for attempt in range(1, self.options.download_attempts + 1):
@@ -562,6 +600,10 @@ class BatchRunner:
             return await request
         finally:
             ticket.done()
+
+    def _still_pending(self, name: str) -> bool:
+        record = self.journal.get(name)
+        return record is not None and record.state is JobState.PENDING
 
     def _field(self, name: str, column: str) -> str:
         record = self.journal.get(name)

@@ -208,9 +208,9 @@ class RedisRateLimiter:
     @property
     def refusals(self) -> int:
         """Refusals seen by every worker on this limiter (the state expires when idle)."""
-        return int(self._redis.hget(self._keys[2], "refusals") or 0)  # type: ignore[arg-type]
+        return int(self._redis.hget(self._keys[2], "refusals") or 0)
 
     @property
     def per_minute(self) -> float:
         found = self._redis.hget(self._keys[2], "rate")
-        return (float(found) if found is not None else self.target) * 60.0  # type: ignore[arg-type]
+        return (float(found) if found is not None else self.target) * 60.0

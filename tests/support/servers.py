@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -35,3 +36,14 @@ def postgres() -> Iterator[RunningServer]:
             yield server
     except ServerUnavailable as exc:
         pytest.skip(f"no Postgres here: {exc}")
+
+
+@pytest.fixture
+def pg_url(postgres: RunningServer) -> Iterator[str]:
+    """A fresh database on the module's Postgres (one journal per test); its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield postgres.url.replace("@/postgres?", f"@/{name}?")

@@ -15,6 +15,7 @@ client and job list.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from minimax_s2v.batch.journal import (
     Journal,
     JournalError,
 )
+from minimax_s2v.batch.journals import BatchJournal, open_journal
 from minimax_s2v.batch.ratelimit import AdaptiveRateLimiter
 from minimax_s2v.batch.report import DEFAULT_REPORT_NAME, BatchReport, JobOutcome
 from minimax_s2v.batch.runner import (
@@ -55,6 +57,7 @@ __all__ = [
     "AdaptiveRateLimiter",
     "BatchEvent",
     "BatchJob",
+    "BatchJournal",
     "BatchOptions",
     "BatchReport",
     "BatchRunner",
@@ -66,6 +69,7 @@ __all__ = [
     "JournalError",
     "LineProblem",
     "arun_batch",
+    "open_journal",
     "read_jobs",
     "run_batch",
     "wait_and_save",
@@ -93,7 +97,8 @@ async def arun_batch(
 
     Bad lines (and output names that exist and are not this batch's) raise `JobsFileError`
     listing them all before anything is sent, unless `skip_invalid`: then the others run and
-    the report lists the skipped lines. The journal defaults to `out_dir/batch-journal.sqlite3`.
+    the report lists the skipped lines. The journal defaults to `out_dir/batch-journal.sqlite3`;
+    a `postgresql://` URL names one that several runners share (`PostgresJournal`).
     `limits`, else `rate_store` (else MINIMAX_RATE_STORE: `redis://...`, limits shared by every
     process on the key), else limits in this process built from `options`.
     """
@@ -125,7 +130,8 @@ async def arun_batch(
         )
     async with client:
         out = Path(out_dir).absolute()
-        with Journal(Path(journal) if journal is not None else out / DEFAULT_JOURNAL_NAME) as j:
+        where = journal if journal is not None else out / DEFAULT_JOURNAL_NAME
+        with contextlib.closing(open_journal(where)) as j:
             overwrite = options.overwrite if options is not None else False
             outputs = check_outputs(jobs, out, j, overwrite=overwrite)
             fatal = [p for p in outputs if p.line == 0]

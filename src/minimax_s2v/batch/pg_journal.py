@@ -86,7 +86,7 @@ def is_postgres_url(journal: str) -> bool:
     return journal.partition("://")[0].lower() in POSTGRES_SCHEMES
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL without its password (for reports and messages)."""
     parts = urlsplit(url)
     if parts.password is None:
@@ -124,7 +124,7 @@ class PostgresJournal:
             raise JournalError(
                 'a Postgres journal needs psycopg: pip install "minimax-s2v[postgres]"'
             ) from None
-        self.path = _shown(url)
+        self.path = shown_url(url)
         self.runner_id = f"{socket.gethostname()}-{secrets.token_hex(6)}"
         try:
             self._db = psycopg.connect(url, autocommit=True)

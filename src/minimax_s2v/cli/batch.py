@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from minimax_s2v.cli.exits import EXIT_AUTH, batch_exit_code, interrupt_code, wait_exit_code
-from minimax_s2v.cli.options import api_options
+from minimax_s2v.cli.options import api_options, rate_store_option
 from minimax_s2v.cli.signals import HANDLED, Terminated
 
 if TYPE_CHECKING:
@@ -176,8 +176,9 @@ def _summary(report: BatchReport, quiet: bool) -> None:
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for videos.")
 @click.option(
     "--journal",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite journal (default: OUT/batch-journal.sqlite3).",
+    metavar="PATH|URL",
+    help="SQLite journal (default: OUT/batch-journal.sqlite3), or postgresql://... for one "
+    "journal several runners share (each takes different jobs).",
 )
 @click.option(
     "--report",
@@ -222,11 +223,12 @@ def _summary(report: BatchReport, quiet: bool) -> None:
 @click.option("--retry-failed", is_flag=True, help="Create again the jobs that failed.")
 @click.option("--force", is_flag=True, help="Replace existing files at the output names.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@rate_store_option
 @api_options
 def batch(
     jobs: Path,
     out: Path,
-    journal: Path | None,
+    journal: str | None,
     report_path: Path | None,
     concurrency: int | None,
     creates_per_minute: float | None,
@@ -238,6 +240,7 @@ def batch(
     retry_failed: bool,
     force: bool,
     as_json: bool,
+    rate_store: str | None,
     api_key: str | None,
     base_url: str | None,
     quiet: bool,
@@ -257,6 +260,7 @@ def batch(
         BatchOptions,
         arun_batch,
     )
+    from minimax_s2v.batch.pg_journal import shown_url
 
     _require_key(api_key)
     given: dict[str, Any] = {
@@ -284,10 +288,11 @@ def batch(
                     api_key=api_key,
                     base_url=base_url,
                     on_event=progress.event,
+                    rate_store=rate_store,
                 )
             )
     except KeyboardInterrupt as stopped:
-        where = journal or out / DEFAULT_JOURNAL_NAME
+        where = shown_url(journal) if journal else out / DEFAULT_JOURNAL_NAME
         click.echo(f"batch: interrupted; every job's state is in {where}", err=True)
         click.echo(f"hint: {RESUME_HINT}", err=True)
         return interrupt_code(stopped)

@@ -30,3 +30,15 @@ def api_options(func: F) -> F:
         help="API key; prefer the environment variable (arguments show up in `ps`).",
     )(func)
     return func
+
+
+def rate_store_option(func: F) -> F:
+    """--rate-store: limits shared by every process on the key (`redis://`, `unix://`)."""
+    return click.option(
+        "--rate-store",
+        envvar="MINIMAX_RATE_STORE",
+        show_envvar=True,
+        metavar="URL",
+        help="Redis (redis://host/0 or unix:///path/redis.sock) holding the rate limits that "
+        "every process on this key shares (default: limits in this process).",
+    )(func)

@@ -137,9 +137,16 @@ def postgres_server() -> Iterator[RunningServer]:
                 f"postgresql://postgres@/postgres?host={folder}", folder, process.pid
             )
         finally:
-            _stop(process, signal.SIGINT)  # "fast" shutdown
+            _stop_postgres(data, process)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_postgres(data: Path, process: subprocess.Popen[bytes]) -> None:
+    """SIGINT ("fast" shutdown) to the postmaster itself: `runuser` does not pass it on."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        os.kill(int((data / "postmaster.pid").read_text().split()[0]), signal.SIGINT)
+    _stop(process, signal.SIGTERM)
 
 
 def _wait_ready(folder: Path, process: subprocess.Popen[bytes], log: Path) -> None:

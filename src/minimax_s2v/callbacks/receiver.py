@@ -43,6 +43,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from minimax_s2v.callbacks.gate_store import (
+    ConfirmingElsewhere,
+    GateStore,
+    Outcome,
+    RemoteOutcome,
+)
 from minimax_s2v.errors.exceptions import MiniMaxError
 from minimax_s2v.flows.ids import file_id_as_string
 from minimax_s2v.flows.status import TaskState, TaskStatus, parse_state
@@ -227,15 +233,13 @@ def _unconfirmed(update: _Update, exc: BaseException) -> CallbackResult:
     )
 
 
-Outcome = TaskStatus | Exception
-
-
 class ConfirmationGate:
     """At most one query per task id per `window` seconds, however many callbacks claim it.
 
     Concurrent claims for one task share the query in flight; later ones within the window reuse
     its outcome. Remembers at most `max_tasks` task ids (oldest forgotten first). Thread-safe,
-    and usable from several event loops: in-flight sharing is per loop or per thread.
+    and usable from several event loops: in-flight sharing is per loop or per thread. A shared
+    `store` (`minimax_s2v.callbacks.gate_store.RedisGateStore`) extends this across processes.
     """
 
     def __init__(
@@ -244,8 +248,10 @@ class ConfirmationGate:
         *,
         clock: Callable[[], float] = time.monotonic,
         max_tasks: int = 4096,
+        store: GateStore | None = None,
     ) -> None:
         self.window = window
+        self._store = store
         self._clock = clock
         self._max = max_tasks
         self._recent: OrderedDict[str, tuple[float, Outcome]] = OrderedDict()
@@ -254,6 +260,25 @@ class ConfirmationGate:
         self._tasks: dict[tuple[int, str], asyncio.Future[Outcome]] = {}
 
     def recent(self, task_id: str) -> Outcome | None:
+        found = self._recent_here(task_id)
+        if found is None and self._store is not None:
+            try:
+                found = self._store.recent(task_id)
+            except Exception as exc:  # noqa: BLE001 - the store is down: this process decides
+                logger.warning("confirmation store unavailable: %s", exc)
+        return found
+
+    def _claimed(self, task_id: str) -> bool:
+        """Whether this process asks (no other receiver sharing the store did in the window)."""
+        if self._store is None:
+            return True
+        try:
+            return self._store.claim(task_id, self.window)
+        except Exception as exc:  # noqa: BLE001 - the store is down: this process decides
+            logger.warning("confirmation store unavailable: %s", exc)
+            return True
+
+    def _recent_here(self, task_id: str) -> Outcome | None:
         with self._lock:
             found = self._recent.get(task_id)
             if found is None:
@@ -269,6 +294,11 @@ class ConfirmationGate:
             self._recent.move_to_end(task_id)
             while len(self._recent) > self._max:
                 self._recent.popitem(last=False)
+        if self._store is not None and not isinstance(outcome, RemoteOutcome):
+            try:
+                self._store.remember(task_id, outcome, self.window)
+            except Exception as exc:  # noqa: BLE001 - the store is down: kept here only
+                logger.warning("confirmation store unavailable: %s", exc)
 
     def confirm(self, task_id: str, confirm: Confirm) -> tuple[Outcome, bool]:
         """(outcome, fresh): fresh is True when this call asked the query API itself."""
@@ -283,6 +313,8 @@ class ConfirmationGate:
                     break
             waiting.wait()
         try:
+            if not self._claimed(task_id):
+                return ConfirmingElsewhere("another receiver is confirming it"), False
             try:
                 outcome: Outcome = confirm(task_id)
             except Exception as exc:  # noqa: BLE001 - remembered as the outcome
@@ -310,6 +342,10 @@ class ConfirmationGate:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._tasks[key] = future
         try:
+            if not self._claimed(task_id):
+                elsewhere = ConfirmingElsewhere("another receiver is confirming it")
+                future.set_result(elsewhere)
+                return elsewhere, False
             try:
                 outcome: Outcome = await _call_confirm(confirm, task_id)
             except Exception as exc:  # noqa: BLE001 - remembered as the outcome

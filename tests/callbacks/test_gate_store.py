@@ -104,3 +104,19 @@ async def test_a_store_that_is_down_leaves_the_gate_working_alone() -> None:
     assert handle_callback(update("success"), confirm, gate=gate).succeeded
     assert confirm.calls == [TASK]
     assert not isinstance(gate.recent(TASK), ConfirmingElsewhere)
+
+
+async def test_the_app_takes_a_shared_store(redis_url: str) -> None:
+    import httpx
+
+    from minimax_s2v.callbacks.receiver import callback_app
+
+    store = RedisGateStore.from_url(redis_url)
+    confirm = Confirmer()
+    apps = [callback_app(confirm, gate_store=store) for _ in range(2)]  # two receivers
+    for app in apps:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as http:
+            answer = await http.post("/", content=update("success"))
+        assert answer.json() == {"status": "success"}
+    assert confirm.calls == [TASK]

@@ -69,6 +69,13 @@ class RedisGateStore:
         self._redis = redis_client
         self._namespace = namespace
 
+    @classmethod
+    def from_url(cls, url: str) -> RedisGateStore:
+        """On the Redis at `url` (the rate store's forms: redis://, rediss://, unix://)."""
+        from minimax_s2v.limits.store import redis_client
+
+        return cls(redis_client(url))
+
     def _key(self, kind: str, task_id: str) -> str:
         digest = hashlib.sha256(task_id.encode()).hexdigest()[:32]  # any bytes a forger sent
         return f"{self._namespace}:{kind}:{digest}"

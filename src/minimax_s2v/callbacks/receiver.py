@@ -474,6 +474,7 @@ def callback_app(
     path: str = "/",
     max_body_bytes: int = MAX_BODY_BYTES,
     confirm_window: float = CONFIRM_WINDOW_SECONDS,
+    gate_store: GateStore | None = None,
 ) -> Starlette:
     """An ASGI app (Starlette) that receives callbacks on POST `path`.
 
@@ -482,14 +483,15 @@ def callback_app(
     finished task. If `on_update` raises, the app logs it and answers 500 so a redelivering
     sender can try again: that is the one 5xx, and it is about your handler, not the input.
     Mount it in a larger app with `Mount("/minimax", app=callback_app(...))`. A task is
-    confirmed at most once per `confirm_window` seconds (see `ConfirmationGate`).
+    confirmed at most once per `confirm_window` seconds (see `ConfirmationGate`); with a shared
+    `gate_store` (`RedisGateStore`), once for all the receivers behind one load balancer.
     """
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    gate = ConfirmationGate(confirm_window)
+    gate = ConfirmationGate(confirm_window, store=gate_store)
 
     async def receive(request: Request) -> Response:
         body = await _read_capped(request, max_body_bytes)

@@ -39,11 +39,11 @@ def postgres() -> Iterator[RunningServer]:
 
 
 @pytest.fixture
-def pg_url(postgres: RunningServer) -> Iterator[str]:
+def pg_url(postgres: RunningServer) -> str:
     """A fresh database on the module's Postgres (one journal per test); its URL."""
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres.url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    yield postgres.url.replace("@/postgres?", f"@/{name}?")
+    return postgres.url.replace("@/postgres?", f"@/{name}?")

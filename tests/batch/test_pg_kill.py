@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, running_server, video_bytes
@@ -42,6 +41,8 @@ def _batch(jobs: Path, out: Path, url: str, journal: str, *extra: str) -> subpro
 
 
 def _saved(journal: str) -> int:
+    import psycopg
+
     with psycopg.connect(journal) as db:
         try:
             row = db.execute("SELECT COUNT(*) FROM jobs WHERE state = 'saved'").fetchone()
@@ -83,6 +84,8 @@ def test_three_runners_sigkilled_and_restarted_save_every_job_once(
     assert all((out / f"{n}.mp4").read_bytes() == video_bytes() for n in names)
     leftovers = [p for p in out.rglob("*") if p.suffix != ".mp4" and p.name != "batch-report.json"]
     assert leftovers == []  # no staging folder, no partial file, of any runner
+
+    import psycopg
 
     with psycopg.connect(pg_url) as db:
         rows = db.execute("SELECT name, state, task_id, creates FROM jobs ORDER BY line").fetchall()

@@ -9,10 +9,6 @@ from __future__ import annotations
 import multiprocessing
 import uuid
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
 from minimax_s2v.callbacks.gate_store import (
     ConfirmingElsewhere,
     RedisGateStore,
@@ -22,6 +18,7 @@ from minimax_s2v.callbacks.gate_store import (
 )
 from minimax_s2v.callbacks.receiver import ConfirmationGate, handle_callback
 from minimax_s2v.flows.status import TaskState, TaskStatus
+from minimax_s2v.limits.store import redis_client
 from tests.callbacks.test_receiver import TASK, Confirmer, update
 
 RECEIVERS = 3
@@ -30,8 +27,8 @@ FLOOD = 30
 
 def _receiver(url: str, namespace: str, ready: object, go: object) -> None:
     """One receiver process: a gate on the shared store; every query it makes is counted."""
-    counter = redis.Redis.from_url(url)
-    gate = ConfirmationGate(60, store=RedisGateStore(redis.Redis.from_url(url), namespace))
+    counter = redis_client(url)
+    gate = ConfirmationGate(60, store=RedisGateStore(redis_client(url), namespace))
     confirm = Confirmer()
 
     def counted(task_id: str) -> TaskStatus:
@@ -61,7 +58,7 @@ def test_three_receiver_processes_ask_once_per_task_per_window(redis_url: str) -
     for process in processes:
         process.join(60)
         assert process.exitcode == 0
-    store = redis.Redis.from_url(redis_url)
+    store = redis_client(redis_url)
     assert int(store.get(f"{namespace}:queries") or 0) == 1
     answers = [int(a) for a in store.lrange(f"{namespace}:answers", 0, -1)]
     assert len(answers) == RECEIVERS * FLOOD
@@ -81,9 +78,9 @@ def test_outcomes_survive_the_store_as_statuses_or_named_errors() -> None:
 
 def test_a_claim_taken_elsewhere_is_answered_moments_ago_without_a_query(redis_url: str) -> None:
     namespace = f"test-gate:{uuid.uuid4().hex}"
-    other = RedisGateStore(redis.Redis.from_url(redis_url), namespace)
+    other = RedisGateStore(redis_client(redis_url), namespace)
     assert other.claim(TASK, 60)  # another receiver is asking right now
-    gate = ConfirmationGate(60, store=RedisGateStore(redis.Redis.from_url(redis_url), namespace))
+    gate = ConfirmationGate(60, store=RedisGateStore(redis_client(redis_url), namespace))
     confirm = Confirmer()
     result = handle_callback(update("success"), confirm, gate=gate)
     assert confirm.calls == []
@@ -95,7 +92,11 @@ def test_a_claim_taken_elsewhere_is_answered_moments_ago_without_a_query(redis_u
     assert confirm.calls == [TASK]  # the one query, made by the other receiver
 
 
-async def test_a_store_that_is_down_leaves_the_gate_working_alone() -> None:
+async def test_a_store_that_is_down_leaves_the_gate_working_alone(redis_url: str) -> None:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     once = Retry(NoBackoff(), 0)  # fail at once (redis-py retries with backoff by default)
     down = RedisGateStore(redis.Redis(unix_socket_path="/nonexistent/redis.sock", retry=once))
     gate = ConfirmationGate(60, store=down)

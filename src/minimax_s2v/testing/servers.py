@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 START_SECONDS = 30.0
+POSTGRES_ROOT = Path("/usr/lib/postgresql")
+"""Debian's home of the versioned Postgres binaries (`<version>/bin/initdb`)."""
 
 
 class ServerUnavailable(RuntimeError):
@@ -84,7 +86,7 @@ def postgres_bindir() -> Path:
     if found is not None:
         return Path(found).parent
     versions = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        POSTGRES_ROOT.glob("*/bin/initdb"),
         key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.parent.name)],
     )
     if not versions:
@@ -146,7 +148,10 @@ def _stop_postgres(data: Path, process: subprocess.Popen[bytes]) -> None:
     """SIGINT ("fast" shutdown) to the postmaster itself: `runuser` does not pass it on."""
     with contextlib.suppress(OSError, ValueError, IndexError):
         os.kill(int((data / "postmaster.pid").read_text().split()[0]), signal.SIGINT)
-    _stop(process, signal.SIGTERM)
+    try:  # runuser ends when the postmaster has
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        _stop(process, signal.SIGTERM)
 
 
 def _wait_ready(folder: Path, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -26,7 +26,7 @@ from benchmarks.common import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-results" / "bench.json"
-GROUPS = ("overhead", "fanout", "memory", "workflow", "batch")
+GROUPS = ("overhead", "fanout", "memory", "workflow", "batch", "workers")
 
 
 def _group_runner(group: str) -> Callable[[], list[Row]]:

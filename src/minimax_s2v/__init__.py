@@ -58,6 +58,7 @@ PUBLIC_PACKAGES = (
     "minimax_s2v",
     "minimax_s2v.batch",
     "minimax_s2v.callbacks",
+    "minimax_s2v.limits",
     "minimax_s2v.errors",
     "minimax_s2v.fake",
     "minimax_s2v.testing",

@@ -15,6 +15,7 @@ client and job list.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -37,6 +38,8 @@ from minimax_s2v.batch.journal import (
     JournalWriteError,
     folder_lock,
 )
+from minimax_s2v.batch.journals import BatchJournal, open_journal
+from minimax_s2v.batch.pg_journal import PostgresJournal, is_postgres_url
 from minimax_s2v.batch.ratelimit import AdaptiveRateLimiter
 from minimax_s2v.batch.report import DEFAULT_REPORT_NAME, BatchReport, JobOutcome
 from minimax_s2v.batch.runner import (
@@ -47,8 +50,9 @@ from minimax_s2v.batch.runner import (
     Sleep,
     check_outputs,
 )
-from minimax_s2v.client.config import Secret
+from minimax_s2v.client.config import Secret, resolve_api_key
 from minimax_s2v.errors.exceptions import InputError
+from minimax_s2v.limits.protocol import Limits
 
 __all__ = [
     "DEFAULT_JOURNAL_NAME",
@@ -56,6 +60,7 @@ __all__ = [
     "AdaptiveRateLimiter",
     "BatchEvent",
     "BatchJob",
+    "BatchJournal",
     "BatchOptions",
     "BatchReport",
     "BatchRunner",
@@ -67,7 +72,9 @@ __all__ = [
     "JournalError",
     "JournalWriteError",
     "LineProblem",
+    "PostgresJournal",
     "arun_batch",
+    "open_journal",
     "read_jobs",
     "run_batch",
 ]
@@ -88,16 +95,23 @@ async def arun_batch(
     on_event: Callable[[BatchEvent], None] | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
+    limits: Limits | None = None,
+    rate_store: str | None = None,
 ) -> BatchReport:
     """Check every line of `jobs_file`, then run the batch into `out_dir`; returns the report.
 
     Bad lines (and output names that exist and are not this batch's) raise `JobsFileError`
     listing them all before anything is sent, unless `skip_invalid`: then the others run and
-    the report lists the skipped lines. The journal defaults to `out_dir/batch-journal.sqlite3`.
+    the report lists the skipped lines. The journal defaults to `out_dir/batch-journal.sqlite3`
+    (one run per output folder); a `postgresql://` URL names one that several runners share
+    (`PostgresJournal`: they coordinate by claiming jobs, so the folder is not locked).
+    `limits`, else `rate_store` (else MINIMAX_RATE_STORE: `redis://...`, limits shared by every
+    process on the key), else limits in this process built from `options`.
     `allow_private_urls` lets image URLs reach private addresses (docs/security.md).
     """
     from minimax_s2v.client.clients import AsyncMiniMaxVideo
     from minimax_s2v.client.retry import RetryPolicy
+    from minimax_s2v.limits.store import resolve_rate_store, shared_limits
 
     source = str(jobs_file)
     jobs, problems = read_jobs(jobs_file)
@@ -110,15 +124,28 @@ async def arun_batch(
         retry=RetryPolicy.none(),
         transport=transport,
         allow_private_urls=allow_private_urls,
+        limits=Limits(),  # the runner limits every request itself
     )
+    store = resolve_rate_store(rate_store)
+    if limits is None and store is not None:
+        o = options or BatchOptions()
+        limits = shared_limits(
+            store,
+            resolve_api_key(api_key),
+            creates_per_minute=o.creates_per_minute,
+            queries_per_minute=o.queries_per_minute,
+            headroom=o.headroom,
+        )
     async with client:
         out = Path(out_dir).absolute()
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"cannot create folder {out}: {exc.strerror or exc}") from None
-        journal_path = Path(journal) if journal is not None else out / DEFAULT_JOURNAL_NAME
-        with folder_lock(out), Journal(journal_path) as j:
+        where = journal if journal is not None else out / DEFAULT_JOURNAL_NAME
+        shared = is_postgres_url(os.fspath(where))
+        lock = contextlib.nullcontext() if shared else folder_lock(out)
+        with lock, contextlib.closing(open_journal(where)) as j:
             overwrite = options.overwrite if options is not None else False
             outputs = check_outputs(jobs, out, j, overwrite=overwrite)
             fatal = [p for p in outputs if p.line == 0]
@@ -135,6 +162,7 @@ async def arun_batch(
                 on_event=on_event,
                 clock=clock,
                 sleep=sleep,
+                limits=limits,
             )
             report = await runner.run()
     report.skipped_lines = [{"line": p.line, "error": p.message} for p in problems]

@@ -22,7 +22,7 @@ import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -144,6 +144,9 @@ class Journal:
     `synchronous=FULL`: a committed transition survives a power cut, not just a killed process;
     a batch makes a handful of transitions per job, so the fsyncs cost milliseconds per job.
     """
+
+    runner_id = ""
+    """One run at a time holds the file (the lock): no other runner to share jobs with."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -290,10 +293,21 @@ class Journal:
                     self._db.execute("UPDATE jobs SET line = ? WHERE name = ?", (line, name))
         return changed
 
-    def creating(self, name: str) -> None:
-        """Committed before a create is sent: a crash from here on leaves `uncertain`."""
+    def claim(self, name: str) -> JobRecord | None:
+        """The job to work on (this run holds the whole journal: always the job itself)."""
+        return self.get(name)
+
+    def live_runners(self) -> set[str]:
+        return {self.runner_id}
+
+    def creating(self, name: str, among: Collection[str] = ()) -> str | None:
+        """Committed before a create is sent: a crash from here on leaves `uncertain`.
+
+        Returns the job marked (`name`: `among` matters only to a shared journal).
+        """
         reset = "creates = creates + 1, error_code = NULL, error = NULL"
         self._move(name, JobState.CREATING, reset)
+        return name
 
     def created(self, name: str, task_id: str) -> None:
         self._move(name, JobState.CREATED, "task_id = ?", (task_id,), task_id=task_id)

@@ -34,12 +34,12 @@ from typing import Any, TypeVar
 
 from minimax_s2v.batch.jobs_file import BatchJob, LineProblem
 from minimax_s2v.batch.journal import JobState, Journal, JournalWriteError
+from minimax_s2v.batch.journals import BatchJournal
 from minimax_s2v.batch.ratelimit import (
     DEFAULT_HEADROOM,
     DEFAULT_QUERIES_PER_MINUTE,
     PUBLISHED_CREATES_PER_MINUTE,
     AdaptiveRateLimiter,
-    Ticket,
 )
 from minimax_s2v.batch.report import BatchReport, JobOutcome
 from minimax_s2v.client.clients import AsyncMiniMaxVideo
@@ -60,6 +60,7 @@ from minimax_s2v.errors.exceptions import (
 from minimax_s2v.errors.resume import task_may_exist_after_create
 from minimax_s2v.flows.status import TaskState
 from minimax_s2v.flows.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, WaitTiming
+from minimax_s2v.limits.protocol import Limits, Permit, RateLimiter, is_refusal
 from minimax_s2v.output.targets import place
 
 logger = logging.getLogger("minimax_s2v.batch")
@@ -153,13 +154,8 @@ class BatchEvent:
     """The API's code when a create was refused (1002: rate-limited, sent again later)."""
 
 
-def _refusal(exc: MiniMaxError) -> bool:
-    """A rate-limit answer (1002, 429...): not processed; slow down and send it again.
-
-    The retry rules say which answers even a billed create may be sent again after; of those,
-    every one but a failed connect is a refusal.
-    """
-    return retry_create(exc) and not isinstance(exc, ConnectError)
+_refusal = is_refusal
+"""A rate-limit answer (1002, 429...): not processed; slow down and send it again."""
 
 
 def _halting(exc: MiniMaxError) -> bool:
@@ -191,7 +187,7 @@ def _sync_folder(folder: Path) -> None:
 
 
 def check_outputs(
-    jobs: Sequence[BatchJob], out_dir: Path, journal: Journal, *, overwrite: bool
+    jobs: Sequence[BatchJob], out_dir: Path, journal: BatchJournal, *, overwrite: bool
 ) -> list[LineProblem]:
     """Output names the run could not write, before anything is sent.
 
@@ -232,7 +228,9 @@ class BatchRunner:
 
     `client` must be built with `retry=RetryPolicy.none()`: the runner retries by itself so
     that its limiters see every refusal. `on_event` sees every state change. `clock` and
-    `sleep` pace the limiters and polls (injectable for compressed-time tests).
+    `sleep` pace the limiters and polls (injectable for compressed-time tests). `limits`
+    replaces the in-process `AdaptiveRateLimiter`s built from `options` (e.g. limits shared on
+    Redis by every runner on the key: `minimax_s2v.limits.store.shared_limits`).
     """
 
     def __init__(
@@ -240,12 +238,13 @@ class BatchRunner:
         client: AsyncMiniMaxVideo,
         jobs: Sequence[BatchJob],
         out_dir: str | os.PathLike[str],
-        journal: Journal,
+        journal: BatchJournal,
         options: BatchOptions | None = None,
         *,
         on_event: Callable[[BatchEvent], None] | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        limits: Limits | None = None,
     ) -> None:
         if client.retry_policy.attempts != 1:
             raise ValueError(
@@ -261,12 +260,14 @@ class BatchRunner:
         self._clock = clock
         self._sleep = sleep
         o = self.options
-        self.creates = AdaptiveRateLimiter(
-            o.creates_per_minute, headroom=o.headroom, clock=clock, sleep=sleep
+        self.creates: RateLimiter = _awaitable(limits.creates if limits else None) or (
+            AdaptiveRateLimiter(o.creates_per_minute, headroom=o.headroom, clock=clock, sleep=sleep)
         )
-        self.queries = AdaptiveRateLimiter(
-            o.queries_per_minute, headroom=o.headroom, clock=clock, sleep=sleep
+        self.queries: RateLimiter = _awaitable(limits.queries if limits else None) or (
+            AdaptiveRateLimiter(o.queries_per_minute, headroom=o.headroom, clock=clock, sleep=sleep)
         )
+        self.creates_refused = 0
+        self.queries_refused = 0
         self.halted: str | None = None
         """Why no more creates are sent (a refused key, no balance, a usage window)."""
         self.halted_code: int | None = None
@@ -293,6 +294,8 @@ class BatchRunner:
         self._states: dict[str, JobState] = {}
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
         self._resumed: set[str] = set()
+        self._taken: set[str] = set()
+        """Jobs a worker of this run drives (or drove): never driven twice at once."""
         """Jobs that already had a task id when the run started: polled at once."""
 
     # --- the run ------------------------------------------------------------------------
@@ -311,8 +314,7 @@ class BatchRunner:
             )
         for name in self.journal.recover():
             logger.warning("job %s: a create was in flight when the last run stopped", name)
-        staging = self.out_dir / STAGING_DIR
-        shutil.rmtree(staging, ignore_errors=True)
+        self._clear_staging()
         todo: list[tuple[int, int, str]] = []
         order = {
             JobState.SUCCEEDED: 0,
@@ -324,6 +326,11 @@ class BatchRunner:
         for record in list(self.journal.records()):  # read all first: the loop writes
             if record.name not in self.jobs:
                 continue  # in the journal from another jobs file: reported, not run
+            claimed = self.journal.claim(record.name)
+            if claimed is None:  # another live runner works on it (a shared journal)
+                self._count(record.name, record.state)
+                continue
+            record = claimed
             state = record.state
             if state is JobState.SAVED:
                 state = self._check_saved(record.name, record.path, record.size, record.sha256)
@@ -375,6 +382,7 @@ class BatchRunner:
             if self._grace is not None:
                 self._grace.cancel()
             with contextlib.suppress(OSError):  # only if empty: never a user's file
+                self._staging.rmdir()
                 (self.out_dir / STAGING_DIR).rmdir()
         if self.unjournaled:
             raise JournalWriteError(
@@ -415,9 +423,27 @@ class BatchRunner:
             worker.cancel()  # `_create` journals it uncertain
 
     def _seed_limiter(self) -> None:
-        """Count the creates the journal saw in the last window (a restart after a crash)."""
-        window = self.creates.window
-        self.creates.seed(self.journal.create_ages(window))
+        """Count the creates the journal saw in the last window (a restart after a crash).
+
+        Only the in-process limiter needs it: a shared limiter (Redis) remembers the creates
+        itself, and a shared journal's runners are each other's restarts."""
+        if isinstance(self.creates, AdaptiveRateLimiter) and isinstance(self.journal, Journal):
+            self.creates.seed(self.journal.create_ages(self.creates.window))
+
+    @property
+    def _staging(self) -> Path:
+        """Where this run's downloads land first: a folder per runner of a shared journal."""
+        return self.out_dir / STAGING_DIR / self.journal.runner_id
+
+    def _clear_staging(self) -> None:
+        """Empty this run's staging folder, and those of shared runners that are gone."""
+        shutil.rmtree(self._staging, ignore_errors=True)
+        if self.journal.runner_id:
+            live = self.journal.live_runners()
+            with contextlib.suppress(OSError):
+                for folder in (self.out_dir / STAGING_DIR).iterdir():
+                    if folder.name not in live:
+                        shutil.rmtree(folder, ignore_errors=True)
 
     def report(self, seconds: float = 0.0) -> BatchReport:
         outcomes = [JobOutcome.of(r) for r in self.journal.records() if r.name in self.jobs]
@@ -427,8 +453,8 @@ class BatchRunner:
             halted=self.halted,
             halted_code=self.halted_code,
             creates_sent=self.creates_sent,
-            creates_refused=self.creates.refusals,
-            queries_refused=self.queries.refusals,
+            creates_refused=self.creates_refused,
+            queries_refused=self.queries_refused,
             seconds=seconds,
         )
 
@@ -462,9 +488,12 @@ class BatchRunner:
                 self.stop(f"unexpected {type(exc).__name__} in job {name}")
 
     async def _drive(self, name: str) -> None:
+        if name in self._taken:
+            return  # driven already (it stood in for a job another runner took)
+        self._taken.add(name)
         state = self._states[name]
         if state is JobState.PENDING:
-            state = await self._create(name)
+            name, state = await self._create(name)
         if state is JobState.CREATED:
             task_id = self._field(name, "task_id")
             state = await self._poll(name, task_id)
@@ -473,20 +502,32 @@ class BatchRunner:
 
     # --- the steps ----------------------------------------------------------------------
 
-    async def _create(self, name: str) -> JobState:
-        job = self.jobs[name]
+    async def _create(self, name: str) -> tuple[str, JobState]:
+        """(the job created, its state): with a shared journal, a job another runner took
+        meanwhile is replaced by the next free pending one."""
         connects = refusals = 0
+        shared = bool(self.journal.runner_id)
         while self.halted is None:
+            if shared and not self._still_pending(name):
+                return name, JobState.PENDING  # another runner took it: no permit spent
             ticket = await self._create_ticket()
             if ticket is None:
                 break
             worker = asyncio.current_task()
             assert worker is not None
+            among = [n for n in self.jobs if n not in self._taken] if shared else ()
             try:
-                self.journal.creating(name)  # committed before the billed call
+                claimed = self.journal.creating(name, among)  # committed before the billed call
             except JournalWriteError:
                 ticket.done()  # nothing was sent
                 raise
+            if claimed is None:  # every pending job is someone else's now
+                ticket.done()
+                return name, JobState.PENDING
+            if claimed != name:
+                self._taken.add(claimed)
+                name = claimed
+            job = self.jobs[name]
             self._creating.add(worker)
             try:
                 state = await self._send_create(name, job, ticket)
@@ -494,15 +535,16 @@ class BatchRunner:
                 refused = exc
             else:
                 self._refused_in_a_row = 0
-                return state
+                return name, state
             finally:
                 self._creating.discard(worker)
             if refused.connect:
                 connects += 1
                 if connects >= self.options.connect_attempts:
-                    return JobState.PENDING
+                    return name, JobState.PENDING
                 await self._sleep(self._backoff(connects))
                 continue
+            self.creates_refused += 1
             refusals += 1
             self._refused_in_a_row += 1
             limit = self.options.refusal_attempts
@@ -514,10 +556,10 @@ class BatchRunner:
                 )
                 if self._refused_in_a_row >= limit:  # every create is refused: stop creating
                     self._halt_creates(f"every create refused: {refused.reason}", refused.code)
-                return self._failed(name, refused.code, message)
-        return JobState.PENDING
+                return name, self._failed(name, refused.code, message)
+        return name, JobState.PENDING
 
-    async def _create_ticket(self) -> Ticket | None:
+    async def _create_ticket(self) -> Permit | None:
         """A create token, or None as soon as the run halts (no waiting out a queue of
         tokens to learn that the key was refused)."""
         if self.halted is not None:
@@ -539,7 +581,7 @@ class BatchRunner:
             return None
         return ticket
 
-    async def _send_create(self, name: str, job: BatchJob, ticket: Ticket) -> JobState:
+    async def _send_create(self, name: str, job: BatchJob, ticket: Permit) -> JobState:
         """One billed create and its answer journaled; `_Refused` when it provably was not
         processed (the job is pending again)."""
         self._count(name, JobState.CREATING)
@@ -605,6 +647,7 @@ class BatchRunner:
                 status = await self._send(ticket, self.client.status(task_id))
             except MiniMaxError as exc:
                 if _refusal(exc):
+                    self.queries_refused += 1
                     self.queries.refused()
                 elif _halting(exc):
                     self._halt(exc)
@@ -637,7 +680,7 @@ class BatchRunner:
     async def _save(self, name: str, file_id: str) -> JobState:
         job = self.jobs[name]
         target = self.out_dir / job.filename
-        staging = self.out_dir / STAGING_DIR
+        staging = self._staging
         try:
             staging.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # the folder turned read-only: the job waits for a re-run
@@ -654,6 +697,7 @@ class BatchRunner:
             except MiniMaxError as exc:
                 last = str(exc)
                 if _refusal(exc):
+                    self.queries_refused += 1
                     self.queries.refused()
                     continue
                 if _halting(exc):
@@ -709,12 +753,16 @@ class BatchRunner:
         return JobState.SUCCEEDED
 
     @staticmethod
-    async def _send(ticket: Ticket, request: Awaitable[T]) -> T:
+    async def _send(ticket: Permit, request: Awaitable[T]) -> T:
         """Await one request; its limiter ticket is done when it ends, however it ends."""
         try:
             return await request
         finally:
             ticket.done()
+
+    def _still_pending(self, name: str) -> bool:
+        record = self.journal.get(name)
+        return record is not None and record.state is JobState.PENDING
 
     def _field(self, name: str, column: str) -> str:
         record = self.journal.get(name)
@@ -774,10 +822,16 @@ class _Refused(Exception):
         self.connect, self.code, self.reason = connect, code, reason
 
 
-def _release_unused(acquire: asyncio.Future[Ticket]) -> None:
+def _release_unused(acquire: asyncio.Future[Permit]) -> None:
     """A token granted to a waiter that had already given up: no request, release it."""
     if not acquire.cancelled() and acquire.exception() is None:
         acquire.result().done()
+
+
+def _awaitable(limiter: object) -> RateLimiter | None:
+    if limiter is not None and not isinstance(limiter, RateLimiter):
+        raise TypeError(f"the batch runner needs an awaitable acquire(): {limiter!r}")
+    return limiter
 
 
 def _free_name(path: Path) -> Path:

@@ -17,7 +17,13 @@ import click
 
 from minimax_s2v.cli.display import Display
 from minimax_s2v.cli.exits import EXIT_AUTH, EXIT_NETWORK, EXIT_QUOTA, Stopped, batch_exit_code
-from minimax_s2v.cli.options import api_options, json_option, parents_option, seconds_option
+from minimax_s2v.cli.options import (
+    api_options,
+    json_option,
+    parents_option,
+    rate_store_option,
+    seconds_option,
+)
 from minimax_s2v.cli.run import check_out_folder, current_run
 from minimax_s2v.cli.signals import run_async
 from minimax_s2v.client.scrub import scrub
@@ -59,8 +65,9 @@ def hints_after(report: BatchReport, code: int) -> list[str]:
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for videos.")
 @click.option(
     "--journal",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite journal (default: OUT/batch-journal.sqlite3).",
+    metavar="PATH|URL",
+    help="SQLite journal (default: OUT/batch-journal.sqlite3), or postgresql://... for one "
+    "journal several runners share (each takes different jobs).",
 )
 @click.option(
     "--report",
@@ -94,11 +101,12 @@ def hints_after(report: BatchReport, code: int) -> list[str]:
 @click.option("--force", is_flag=True, help="Replace existing files at the output names.")
 @parents_option
 @json_option
+@rate_store_option
 @api_options
 def batch(
     jobs: Path,
     out: Path,
-    journal: Path | None,
+    journal: str | None,
     report_path: Path | None,
     concurrency: int | None,
     creates_per_minute: float | None,
@@ -110,6 +118,7 @@ def batch(
     retry_failed: bool,
     force: bool,
     parents: bool,
+    rate_store: str | None,
 ) -> int:
     """Make one video per line of JOBS (JSONL or CSV: image, prompt, name, ...) into OUT.
 
@@ -145,7 +154,9 @@ def batch(
         overwrite=force,
         **{k: v for k, v in given.items() if v is not None},
     )
-    where = journal or out / DEFAULT_JOURNAL_NAME
+    from minimax_s2v.batch.pg_journal import shown_url
+
+    where = shown_url(journal) if journal else out / DEFAULT_JOURNAL_NAME
     run.stop_hint = f"every job's state is in {where}: {RESUME_HINT}"
     seams = run.seams
     with Display(run) as display:
@@ -161,6 +172,7 @@ def batch(
                 allow_private_urls=run.allow_private_urls,
                 transport=seams.async_transport() if seams.async_transport else None,
                 on_event=display.event,
+                rate_store=rate_store,
             )
         )
     display.summary(report)

@@ -126,3 +126,15 @@ def wait_options(func: F) -> F:
         "--timeout",
         "Stop waiting after this many seconds (default 600; the task keeps running at MiniMax).",
     )(func)
+
+
+def rate_store_option(func: F) -> F:
+    """--rate-store: limits shared by every process on the key (`redis://`, `unix://`)."""
+    return click.option(
+        "--rate-store",
+        envvar="MINIMAX_RATE_STORE",
+        show_envvar=True,
+        metavar="URL",
+        help="Redis (redis://host/0 or unix:///path/redis.sock) holding the rate limits that "
+        "every process on this key shares (default: limits in this process).",
+    )(func)

@@ -33,7 +33,7 @@ from minimax_s2v.client.config import (
 from minimax_s2v.client.retry import RetryPolicy
 from minimax_s2v.errors.exceptions import MiniMaxError, transport_error
 from minimax_s2v.flows.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
-from minimax_s2v.flows.operations import OP_DOWNLOAD, Flows
+from minimax_s2v.flows.operations import OP_CREATE, OP_DOWNLOAD, Flows
 from minimax_s2v.flows.options import CreateOptions, request_extras
 from minimax_s2v.flows.results import FileInfo, GenerationResult
 from minimax_s2v.flows.status import TaskStatus
@@ -44,6 +44,7 @@ from minimax_s2v.flows.timing import (
     WaitTiming,
 )
 from minimax_s2v.inputs.images import ImageSource
+from minimax_s2v.limits.protocol import BlockingRateLimiter, Limits, RateLimiter, is_refusal
 from minimax_s2v.output.download import DOWNLOAD_SECONDS
 
 if TYPE_CHECKING:
@@ -120,6 +121,8 @@ class _Common:
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
         retry: RetryPolicy | None,
+        limits: Limits | None,
+        rate_store: str | None,
     ) -> None:
         self._secret = resolve_api_key(api_key)
         self._base_url = resolve_base_url(base_url)
@@ -128,6 +131,15 @@ class _Common:
         self._flows = Flows(self._secret)
         self._per_request: dict[str, Any] = {}
         """httpx kwargs every request of this client adds (a `with_options` timeout)."""
+        self._limits = limits if limits is not None else _store_limits(rate_store, self._secret)
+
+    def _limiter(self, operation: str) -> RateLimiter | BlockingRateLimiter | None:
+        """The limiter a call waits on: creates on one, queries and retrieves on the other."""
+        return self._limits.creates if operation == OP_CREATE else self._limits.queries
+
+    @property
+    def limits(self) -> Limits:
+        return self._limits
 
     def with_options(
         self, *, timeout: float | httpx.Timeout | None = None, retry: RetryPolicy | None = None
@@ -177,6 +189,14 @@ class _Common:
         return f"{type(self).__name__}(base_url={self._base_url!r}, api_key={self._secret!r})"
 
 
+def _store_limits(rate_store: str | None, secret: Secret) -> Limits:
+    """Limits shared on the store at `rate_store` (else MINIMAX_RATE_STORE); none if unset."""
+    from minimax_s2v.limits.store import resolve_rate_store, shared_limits  # batch: lazily
+
+    store = resolve_rate_store(rate_store)
+    return shared_limits(store, secret) if store is not None else Limits()
+
+
 class MiniMaxVideo(_Common):
     """Synchronous client. Use as a context manager, or call `close()`.
 
@@ -185,7 +205,10 @@ class MiniMaxVideo(_Common):
     `retry` to `RetryPolicy()`; `validate=True` checks every request and answer against the
     bundled spec; `transport` replaces the network (e.g. the fake's `transport()`);
     `allow_private_urls=True` lets image URLs and downloads reach loopback and private
-    addresses (refused by default: docs/security.md).
+    addresses (refused by default: docs/security.md). `limits`
+    (`BlockingRateLimiter`s) pace every create and every query/retrieve attempt; `rate_store`
+    (default MINIMAX_RATE_STORE, e.g. `redis://...`) builds limits shared by all processes on
+    the key. Neither: no client-side limit.
     """
 
     def __init__(
@@ -198,14 +221,19 @@ class MiniMaxVideo(_Common):
         validate: bool = False,
         transport: httpx.BaseTransport | None = None,
         allow_private_urls: bool = False,
+        limits: Limits | None = None,
+        rate_store: str | None = None,
     ) -> None:
-        super().__init__(api_key, base_url, timeout, retry)
+        super().__init__(api_key, base_url, timeout, retry, limits, rate_store)
         self._fetch_http = fetches.fetch_client(
             transport,
             allow_private=allow_private_urls,
             base_url=self._base_url,
             timeout=self._timeout,
         )
+        for limiter in (self._limits.creates, self._limits.queries):
+            if limiter is not None and not isinstance(limiter, BlockingRateLimiter):
+                raise TypeError(f"the sync client needs acquire_blocking(): {limiter!r}")
         if validate:
             from minimax_s2v.validation import ValidatingTransport  # loads the spec: lazily
 
@@ -404,6 +432,22 @@ class MiniMaxVideo(_Common):
         return self._retry.call_sync(lambda: self._attempt(call), call.retry_on, call.operation)
 
     def _attempt(self, call: ApiCall[T]) -> T:
+        limiter = self._limiter(call.operation)
+        if limiter is None:
+            return self._exchange(call)
+        permit = cast(BlockingRateLimiter, limiter).acquire_blocking()
+        try:
+            result = self._exchange(call)
+        except BaseException as exc:
+            permit.done()
+            if is_refusal(exc):
+                limiter.refused()
+            raise
+        permit.done()
+        limiter.succeeded()
+        return result
+
+    def _exchange(self, call: ApiCall[T]) -> T:
         try:
             method, url, rest = self._split(call.request)
             content: dict[str, Any] = {} if call.body is None else {"content": call.body}
@@ -454,6 +498,7 @@ class AsyncMiniMaxVideo(_Common):
     """Asynchronous client: the same operations as `MiniMaxVideo`, awaited.
 
     Use `async with`, or `await client.aclose()`. `sleep` is injectable (an async callable).
+    `limits` take `RateLimiter`s (e.g. `AdaptiveRateLimiter`, `RedisRateLimiter`).
     """
 
     def __init__(
@@ -466,14 +511,19 @@ class AsyncMiniMaxVideo(_Common):
         validate: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         allow_private_urls: bool = False,
+        limits: Limits | None = None,
+        rate_store: str | None = None,
     ) -> None:
-        super().__init__(api_key, base_url, timeout, retry)
+        super().__init__(api_key, base_url, timeout, retry, limits, rate_store)
         self._fetch_http = fetches.async_fetch_client(
             transport,
             allow_private=allow_private_urls,
             base_url=self._base_url,
             timeout=self._timeout,
         )
+        for limiter in (self._limits.creates, self._limits.queries):
+            if limiter is not None and not isinstance(limiter, RateLimiter):
+                raise TypeError(f"the async client needs an awaitable acquire(): {limiter!r}")
         if validate:
             from minimax_s2v.validation import AsyncValidatingTransport
 
@@ -676,6 +726,22 @@ class AsyncMiniMaxVideo(_Common):
         )
 
     async def _attempt(self, call: ApiCall[T]) -> T:
+        limiter = self._limiter(call.operation)
+        if limiter is None:
+            return await self._exchange(call)
+        permit = await cast(RateLimiter, limiter).acquire()
+        try:
+            result = await self._exchange(call)
+        except BaseException as exc:
+            permit.done()
+            if is_refusal(exc):
+                limiter.refused()
+            raise
+        permit.done()
+        limiter.succeeded()
+        return result
+
+    async def _exchange(self, call: ApiCall[T]) -> T:
         try:
             method, url, rest = self._split(call.request)
             chunks = None if call.body is None else call.body.async_chunks()

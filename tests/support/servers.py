@@ -1,0 +1,49 @@
+"""Fixtures for real Redis and Postgres on Unix sockets (skipped, with the reason, if absent)."""
+
+from __future__ import annotations
+
+import importlib.util
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from minimax_s2v.testing.servers import (
+    RunningServer,
+    ServerUnavailable,
+    postgres_server,
+    redis_server,
+)
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    if importlib.util.find_spec("redis") is None:
+        pytest.skip('the redis client is not installed (pip install "minimax-s2v[redis]")')
+    try:
+        with redis_server() as server:
+            yield server.url
+    except ServerUnavailable as exc:
+        pytest.skip(f"no Redis here: {exc}")
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[RunningServer]:
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip('psycopg is not installed (pip install "minimax-s2v[postgres]")')
+    try:
+        with postgres_server() as server:
+            yield server
+    except ServerUnavailable as exc:
+        pytest.skip(f"no Postgres here: {exc}")
+
+
+@pytest.fixture
+def pg_url(postgres: RunningServer) -> str:
+    """A fresh database on the module's Postgres (one journal per test); its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return postgres.url.replace("@/postgres?", f"@/{name}?")

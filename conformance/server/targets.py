@@ -8,14 +8,20 @@ rejected requests cost nothing. Live requests are paced (`MINIMAX_LIVE_RATE_LIMI
 
 from __future__ import annotations
 
+import copy
 import os
+import tomllib
+from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import schemathesis
 
-from conformance.server.minimax_checks import MISFIRING_DEFAULT_CHECKS
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax
+
+SETTINGS_FILE: Final = Path(__file__).resolve().parents[2] / "schemathesis.toml"
+SETTINGS: Final[dict[str, Any]] = tomllib.loads(SETTINGS_FILE.read_text(encoding="utf-8"))
+"""The suite's Schemathesis settings, as `schemathesis run` reads them (schemathesis.toml)."""
 
 LIVE_KEY: Final = os.environ.get("MINIMAX_API_KEY", "")
 LIVE_URL: Final = os.environ.get("MINIMAX_BASE_URL", "").rstrip("/")
@@ -53,23 +59,22 @@ def conformance_fake() -> FakeMiniMax:
 
 
 def config(
-    mode: str, max_examples: int, *, coverage: bool = True, rate_limit: str | None = None
+    mode: str,
+    max_examples: int | None = None,
+    *,
+    coverage: bool = True,
+    rate_limit: str | None = None,
 ) -> schemathesis.Config:
-    """Deterministic generation, no example database, misfiring default checks off."""
-    raw: dict[str, Any] = {
-        "generation": {
-            "mode": mode,
-            "max-examples": max_examples,
-            "deterministic": True,
-            "database": "none",
-            "with-security-parameters": False,
-        },
-        "checks": {name: {"enabled": False} for name in MISFIRING_DEFAULT_CHECKS},
-        "phases": {
-            "coverage": {"enabled": coverage},
-            "stateful": {"max-steps": 6},
-        },
-    }
+    """schemathesis.toml, plus what differs per target: the mode, and for the live API a
+    fixed example count, pacing and no coverage phase.
+
+    Without `max_examples` the count is the Hypothesis profile's (`--hypothesis-profile`).
+    """
+    raw = copy.deepcopy(SETTINGS)
+    raw.setdefault("generation", {})["mode"] = mode
+    if max_examples is not None:
+        raw["generation"]["max-examples"] = max_examples
+    raw.setdefault("phases", {}).setdefault("coverage", {})["enabled"] = coverage
     if rate_limit is not None:
         raw["rate-limit"] = rate_limit
     return schemathesis.Config.from_dict(raw)

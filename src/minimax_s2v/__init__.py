@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 import sys
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+from minimax_s2v import logging_setup
 from minimax_s2v.errors.exceptions import (
     APIError,
     AuthenticationError,
@@ -40,6 +42,14 @@ from minimax_s2v.errors.exceptions import (
     WaitTimeoutError,
 )
 from minimax_s2v.flows.status import TaskState, TaskStatus
+
+try:  # the version is written once, in pyproject.toml; the installed metadata carries it
+    __version__ = metadata.version("minimax-s2v")
+except metadata.PackageNotFoundError:  # pragma: no cover - a source tree nobody installed
+    __version__ = "0+unknown"
+
+logging_setup.install_null_handler()
+logging_setup.handler_from_env()
 
 if TYPE_CHECKING:
     from minimax_s2v.client.clients import AsyncMiniMaxVideo, MiniMaxVideo

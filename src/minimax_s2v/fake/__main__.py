@@ -84,9 +84,13 @@ def main(argv: list[str] | None = None) -> None:
         rate_limits=args.rate_limit,
     )
     try:
-        serve(args.host, args.port, fake, log_level=args.log_level)
+        serve(args.host, args.port, fake, log_level=args.log_level, announce=_announce)
     except OSError as exc:  # the bind: port in use, address not on this machine
         parser.error(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc})")
+
+
+def _announce(banner: str) -> None:
+    print(banner, flush=True)  # the first line on stdout: scripts read the URL from it
 
 
 if __name__ == "__main__":

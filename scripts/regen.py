@@ -37,7 +37,7 @@ class RegenError(RuntimeError):
 def _pinned_versions() -> dict[str, str]:
     pyproject = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     pins: dict[str, str] = {}
-    for requirement in pyproject["project"]["optional-dependencies"]["dev"]:
+    for requirement in pyproject["dependency-groups"]["regen"]:  # PEP 735 group
         name, _, version = requirement.partition("==")
         if name.strip() in _PINNED_TOOLS:
             pins[name.strip()] = version.strip()

@@ -185,8 +185,6 @@ def _ends_of_ranges(session: nox.Session, python: str, resolution: str) -> None:
         EXTRAS,
         "--group",
         "test",
-        "--group",
-        "regen",
         external=True,
     )
     session.run(uv, "pip", "list", "--python", str(bin_dir / "python"), external=True)
@@ -196,7 +194,11 @@ def _ends_of_ranges(session: nox.Session, python: str, resolution: str) -> None:
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     pytest = [str(bin_dir / "python"), "-m", "pytest", "-p", "no:cacheprovider"]
-    suites = session.posargs or ["conformance", "tests"]
+    # Not the regen pipeline: it needs the pinned generator (the `regen` group), which caps httpx
+    # below 0.29; the default sessions test it at its pins.
+    regen = ["test_regen.py", "test_upstream_changes.py"]
+    skipped = [f"--ignore=conformance/pipeline/{name}" for name in regen]
+    suites = session.posargs or ["conformance", "tests", *skipped]
     session.run(*pytest, *suites, *PARALLEL, env=env, external=True)
 
 

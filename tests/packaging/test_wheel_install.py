@@ -59,8 +59,8 @@ def _expected(module: str, extra: str) -> bool:
 
 def _venv(uv: str, where: Path, requirement: str) -> Path:
     python = where / "bin" / "python"
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    subprocess.run([uv, "venv", "--quiet", "--python", version, str(where)], check=True)
+    # This interpreter, by path: uv would try to download a version it does not find.
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(where)], check=True)
     done = subprocess.run(
         [uv, "pip", "install", "--quiet", "--python", str(python), requirement],
         capture_output=True,

@@ -12,7 +12,10 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["check", "lint", "conformance", "tests"]
+# One pytest run for both suites (`suites`), not `conformance` then `tests`: the waiting tests of
+# tests/ (subprocesses, signals, loopback servers) overlap the CPU-bound example generation of
+# conformance/, and the workers start once.
+nox.options.sessions = ["check", "lint", "suites"]
 
 PYTHON = "3.11"
 LINT_PATHS = ["scripts", "src", "conformance", "tests", "benchmarks", "noxfile.py", "conftest.py"]
@@ -119,13 +122,34 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def suites(session: nox.Session) -> None:
+    """pytest over conformance/ and tests/ in one run, Hypothesis profile `ci` (the default).
+
+    nox -s suites -- --hypothesis-profile thorough   (or `nox -s thorough`)
+    """
+    _install(session)
+    env = _bytecode_env(session)
+    session.run("pytest", "conformance", "tests", *WAITING_PARALLEL, *session.posargs, env=env)
+
+
+@nox.session(python=PYTHON, default=False)
+def thorough(session: nox.Session) -> None:
+    """Both suites with the `thorough` profile: the example counts of before `ci` was cut down
+    (200 per Hypothesis test), for a scheduled run (conftest.py has the profiles)."""
+    _install(session)
+    env = _bytecode_env(session)
+    args = ["--hypothesis-profile", "thorough", *session.posargs]
+    session.run("pytest", "conformance", "tests", *WAITING_PARALLEL, *args, env=env)
+
+
+@nox.session(python=PYTHON, default=False)
 def conformance(session: nox.Session) -> None:
     """pytest over conformance/ (pass pytest args after --, e.g. --hypothesis-profile thorough)."""
     _install(session)
     session.run("pytest", "conformance", *PARALLEL, *session.posargs, env=_bytecode_env(session))
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def tests(session: nox.Session) -> None:
     """pytest over tests/: the hand-written layer, CLI and fault modes, against the fake."""
     _install(session)

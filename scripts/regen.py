@@ -38,6 +38,8 @@ def _pinned_versions() -> dict[str, str]:
     pyproject = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     pins: dict[str, str] = {}
     for requirement in pyproject["dependency-groups"]["regen"]:  # PEP 735 group
+        if not isinstance(requirement, str):  # {include-group = ...}: no pins of ours there
+            continue
         name, _, version = requirement.partition("==")
         if name.strip() in _PINNED_TOOLS:
             pins[name.strip()] = version.strip()

@@ -1,8 +1,14 @@
-"""Hypothesis profiles for every test suite (conformance/ and tests/).
+"""Hypothesis profiles for every test suite (conformance/ and tests/), and Schemathesis' too.
 
 Profiles (select with `--hypothesis-profile NAME`, e.g. `nox -s conformance -- --hypothesis-profile
-thorough`): `ci` (the default: derandomized, no example database, so a red run replays exactly),
-`dev` (random, quicker) and `thorough` (random, ten times the examples, for a long local run).
+thorough`); the Schemathesis tests of the fake take their example counts from the same profile
+(schemathesis.toml sets everything else):
+
+- `ci`, the default: derandomized, no example database (a red run replays exactly), and few
+  enough examples that a warm `nox` fits in 90 s on 2 cores;
+- `thorough`: as `ci` with the example counts the suite had before `ci` was cut down (200 per
+  test), for a scheduled run;
+- `dev`: random, quick, for trying things; `deep`: random, 2000 examples, for a long local run.
 """
 
 from __future__ import annotations
@@ -18,18 +24,19 @@ from hypothesis import HealthCheck, settings
 pytest_plugins = ["conformance.live.plugin", "pytester"]
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile(
-    "ci",
-    max_examples=200,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=_SLOW_OK,
-)
+CI_EXAMPLES = 50
+THOROUGH_EXAMPLES = 200
+for _name, _examples in (("ci", CI_EXAMPLES), ("thorough", THOROUGH_EXAMPLES)):
+    settings.register_profile(
+        _name,
+        max_examples=_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=_SLOW_OK,
+    )
 settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=_SLOW_OK)
-settings.register_profile(
-    "thorough", max_examples=2000, deadline=None, suppress_health_check=_SLOW_OK
-)
+settings.register_profile("deep", max_examples=2000, deadline=None, suppress_health_check=_SLOW_OK)
 settings.load_profile("ci")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -11,7 +12,10 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["check", "lint", "conformance", "tests"]
+# One pytest run for both suites (`suites`), not `conformance` then `tests`: the waiting tests of
+# tests/ (subprocesses, signals, loopback servers) overlap the CPU-bound example generation of
+# conformance/, and the workers start once.
+nox.options.sessions = ["check", "lint", "suites"]
 
 PYTHON = "3.11"
 LINT_PATHS = ["scripts", "src", "conformance", "tests", "benchmarks", "noxfile.py", "conftest.py"]
@@ -26,8 +30,16 @@ PARALLEL = ["-n", "auto", "--dist", "worksteal"]
 WAITING_PARALLEL = ["-n", str((os.cpu_count() or 1) + 1), "--dist", "worksteal"]
 
 
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+# What the sessions install: the package with its extras, plus the project's tools (the PEP 735
+# `dev` group; `python -m pip install -e ".[video,testing]" --group dev` does the same by hand).
+EXTRAS = ".[video,testing]"
+# The Pythons the package says it supports at both ends (classifiers in pyproject.toml).
+SUPPORTED_PYTHONS = ["3.11", "3.13"]
+
+
 def _install(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+    session.install("-e", EXTRAS, *nox.project.dependency_groups(PYPROJECT, "dev"))
 
 
 def _bytecode_env(session: nox.Session) -> dict[str, str]:
@@ -122,13 +134,34 @@ def _lint(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def suites(session: nox.Session) -> None:
+    """pytest over conformance/ and tests/ in one run, Hypothesis profile `ci` (the default).
+
+    nox -s suites -- --hypothesis-profile thorough   (or `nox -s thorough`)
+    """
+    _install(session)
+    env = _bytecode_env(session)
+    session.run("pytest", "conformance", "tests", *WAITING_PARALLEL, *session.posargs, env=env)
+
+
+@nox.session(python=PYTHON, default=False)
+def thorough(session: nox.Session) -> None:
+    """Both suites with the `thorough` profile: the example counts of before `ci` was cut down
+    (200 per Hypothesis test), for a scheduled run (conftest.py has the profiles)."""
+    _install(session)
+    env = _bytecode_env(session)
+    args = ["--hypothesis-profile", "thorough", *session.posargs]
+    session.run("pytest", "conformance", "tests", *WAITING_PARALLEL, *args, env=env)
+
+
+@nox.session(python=PYTHON, default=False)
 def conformance(session: nox.Session) -> None:
     """pytest over conformance/ (pass pytest args after --, e.g. --hypothesis-profile thorough)."""
     _install(session)
     session.run("pytest", "conformance", *PARALLEL, *session.posargs, env=_bytecode_env(session))
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def tests(session: nox.Session) -> None:
     """pytest over tests/: the hand-written layer, CLI and fault modes, against the fake."""
     _install(session)
@@ -170,3 +203,83 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (not a default session): prints a table, writes bench-results/bench.json."""
     _install(session)
     session.run("python", "-m", "benchmarks.run", *session.posargs, env=_bytecode_env(session))
+
+
+# --- the ends of the dependency ranges, on the oldest and the newest supported Python ------------
+
+
+def _find_python(version: str) -> str | None:
+    """An interpreter for `version`: on PATH, else a pyenv install (whose shim may refuse it)."""
+    for found in (shutil.which(f"python{version}"), *sorted(glob.glob(_PYENV_GLOB % version))):
+        if found and os.access(found, os.X_OK) and _runs(found):
+            return found
+    return None
+
+
+_PYENV_GLOB = os.path.expanduser("~/.pyenv/versions/%s.*/bin/python3")
+
+
+def _runs(python: str) -> bool:
+    import subprocess
+
+    done = subprocess.run([python, "-c", "pass"], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def _ends_of_ranges(session: nox.Session, python: str, resolution: str) -> None:
+    """A fresh venv with every direct requirement at one end of its range, then both suites.
+
+    Not nox's own venv: uv cannot download interpreters here and nox would fail (not skip) on a
+    missing one under CI, so the session finds the interpreter itself and skips, saying which.
+    """
+    interpreter = _find_python(python)
+    if interpreter is None:
+        session.skip(f"Python {python} not found (neither python{python} on PATH nor pyenv)")
+    from uv import find_uv_bin
+
+    uv = find_uv_bin()
+    venv = Path(".nox") / f"{session.name.split('(')[0]}-{python}"
+    session.run(uv, "venv", "--quiet", "--clear", "--python", interpreter, str(venv), external=True)
+    bin_dir = venv.resolve() / "bin"
+    install = [uv, "pip", "install", "--quiet", "--python", str(bin_dir / "python")]
+    session.run(
+        *install,
+        "--resolution",
+        resolution,
+        "-e",
+        EXTRAS,
+        "--group",
+        "test",
+        external=True,
+    )
+    session.run(uv, "pip", "list", "--python", str(bin_dir / "python"), external=True)
+    env = {
+        **_bytecode_env(session),
+        "VIRTUAL_ENV": str(venv.resolve()),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    pytest = [str(bin_dir / "python"), "-m", "pytest", "-p", "no:cacheprovider"]
+    # Not the regen pipeline: it needs the pinned generator (the `regen` group), which caps httpx
+    # below 0.29; the default sessions test it at its pins.
+    regen = ["test_regen.py", "test_upstream_changes.py"]
+    skipped = [f"--ignore=conformance/pipeline/{name}" for name in regen]
+    suites = session.posargs or ["conformance", "tests", *skipped]
+    session.run(*pytest, *suites, *PARALLEL, env=env, external=True)
+
+
+@nox.session(venv_backend="none", default=False)
+@nox.parametrize("python_version", SUPPORTED_PYTHONS, ids=SUPPORTED_PYTHONS)
+def lowest(session: nox.Session, python_version: str) -> None:
+    """The suites with every direct requirement at the lowest version its range allows.
+
+    uv's `--resolution lowest-direct`: our lower bounds, and the newest of everything they pull.
+    nox -s lowest -- tests/client   (pytest arguments replace the default suites)
+    """
+    _ends_of_ranges(session, python_version, "lowest-direct")
+
+
+@nox.session(venv_backend="none", default=False)
+@nox.parametrize("python_version", SUPPORTED_PYTHONS, ids=SUPPORTED_PYTHONS)
+def highest(session: nox.Session, python_version: str) -> None:
+    """The suites with the newest releases the ranges allow (httpx 0.29 today)."""
+    _ends_of_ranges(session, python_version, "highest")

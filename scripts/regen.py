@@ -43,7 +43,9 @@ _REFUSED_KIND = re.compile(r"TemplateNotFound: (model\.py\.jinja cannot check .*
 def _pinned_versions() -> dict[str, str]:
     pyproject = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     pins: dict[str, str] = {}
-    for requirement in pyproject["project"]["optional-dependencies"]["dev"]:
+    for requirement in pyproject["dependency-groups"]["regen"]:  # PEP 735 group
+        if not isinstance(requirement, str):  # {include-group = ...}: no pins of ours there
+            continue
         name, _, version = requirement.partition("==")
         if name.strip() in _PINNED_TOOLS:
             pins[name.strip()] = version.strip()
@@ -56,7 +58,8 @@ def check_tool_versions() -> None:
         if installed != pinned:
             raise RegenError(
                 f"{tool} {installed} is installed but pyproject.toml pins {pinned}; output would "
-                f"differ from CI's. Run `pip install -e '.[dev]'` (or use `nox -s regen`)."
+                "differ from CI's. Run `pip install -e '.[video,testing]' --group dev` (or use "
+                "`nox -s regen`)."
             )
 
 

@@ -51,7 +51,7 @@ def _copy_tree(target: Path) -> None:
         shutil.copytree(
             paths.ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__")
         )
-    for name in ("pyproject.toml", "conftest.py"):
+    for name in ("pyproject.toml", "conftest.py", "schemathesis.toml"):
         shutil.copy(paths.ROOT / name, target / name)
 
 

@@ -5,13 +5,19 @@ The live API is conformance/live's (`nox -s live`): one transport, a cap on bill
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any, Final
 
 import httpx
 import schemathesis
 
-from conformance.server.minimax_checks import MISFIRING_DEFAULT_CHECKS
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax
+
+SETTINGS_FILE: Final = Path(__file__).resolve().parents[2] / "schemathesis.toml"
+SETTINGS: Final[dict[str, Any]] = tomllib.loads(SETTINGS_FILE.read_text(encoding="utf-8"))
+"""The suite's Schemathesis settings, as `schemathesis run` reads them (schemathesis.toml)."""
 
 
 def echo_challenges(request: httpx.Request) -> httpx.Response:
@@ -32,22 +38,22 @@ def conformance_fake() -> FakeMiniMax:
     )
 
 
-def config(mode: str, max_examples: int, *, coverage: bool = True) -> schemathesis.Config:
-    """Deterministic generation, no example database, misfiring default checks off."""
-    raw: dict[str, Any] = {
-        "generation": {
-            "mode": mode,
-            "max-examples": max_examples,
-            "deterministic": True,
-            "database": "none",
-            "with-security-parameters": False,
-        },
-        "checks": {name: {"enabled": False} for name in MISFIRING_DEFAULT_CHECKS},
-        "phases": {
-            "coverage": {"enabled": coverage},
-            "stateful": {"max-steps": 6},
-        },
-    }
+def config(
+    mode: str,
+    max_examples: int | None = None,
+    *,
+    coverage: bool = True,
+) -> schemathesis.Config:
+    """schemathesis.toml, plus what differs per target: the mode, and for the live contract
+    a fixed example count and no coverage phase.
+
+    Without `max_examples` the count is the Hypothesis profile's (`--hypothesis-profile`).
+    """
+    raw = copy.deepcopy(SETTINGS)
+    raw.setdefault("generation", {})["mode"] = mode
+    if max_examples is not None:
+        raw["generation"]["max-examples"] = max_examples
+    raw.setdefault("phases", {}).setdefault("coverage", {})["enabled"] = coverage
     return schemathesis.Config.from_dict(raw)
 
 

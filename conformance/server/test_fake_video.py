@@ -7,7 +7,7 @@ import io
 import av
 
 from minimax_s2v.fake import VIDEO_HEIGHT, VIDEO_WIDTH, video_bytes
-from minimax_s2v.fake.make_video import FRAMES, build
+from scripts.make_video import ASSET, FRAMES, build
 
 
 def test_shipped_mp4_decodes_every_frame() -> None:
@@ -28,3 +28,7 @@ def test_shipped_mp4_is_small_and_faststart() -> None:
 
 def test_builder_is_deterministic() -> None:
     assert build() == build()
+
+
+def test_builder_writes_where_the_package_reads() -> None:
+    assert ASSET.read_bytes() == video_bytes()

@@ -23,13 +23,11 @@ from conformance.server.targets import config, conformance_fake, fake_headers
 AnyCase: TypeAlias = Case[Any]
 CaseTest: TypeAlias = Callable[[AnyCase], None]
 FAKE = conformance_fake()
-FAKE_EXAMPLES = 60
 
 
-def _from_fake(mode: str, max_examples: int) -> BaseSchema:
-    return schemathesis.openapi.from_asgi(
-        "/openapi.json", FAKE.app, config=config(mode, max_examples)
-    )
+def _from_fake(mode: str) -> BaseSchema:
+    """The fake in-process; examples per operation from the Hypothesis profile."""
+    return schemathesis.openapi.from_asgi("/openapi.json", FAKE.app, config=config(mode))
 
 
 def cases(schema: BaseSchema) -> Callable[[CaseTest], CaseTest]:
@@ -37,8 +35,8 @@ def cases(schema: BaseSchema) -> Callable[[CaseTest], CaseTest]:
     return cast(Callable[[CaseTest], CaseTest], schema.parametrize())
 
 
-FAKE_POSITIVE = _from_fake("positive", FAKE_EXAMPLES)
-FAKE_NEGATIVE = _from_fake("negative", FAKE_EXAMPLES)
+FAKE_POSITIVE = _from_fake("positive")
+FAKE_NEGATIVE = _from_fake("negative")
 
 
 def _code(response: Response) -> int:
@@ -65,7 +63,7 @@ def test_fake_negative(case: AnyCase) -> None:
 
 # --- stateful: create -> query -> retrieve through the overlay's links ----------------------------
 
-FAKE_STATEFUL = _from_fake("positive", 20)
+FAKE_STATEFUL = _from_fake("positive")
 STATEFUL_SETTINGS = settings(
     max_examples=25,
     stateful_step_count=6,

@@ -14,7 +14,9 @@ every other module is internal: its names may move or change in any release.
 import importlib
 import sys
 import typing
+from importlib import metadata
 
+from minimax_s2v import logging_setup
 from minimax_s2v.errors.exceptions import (
     APIError,
     AuthenticationError,
@@ -45,6 +47,14 @@ from minimax_s2v.errors.exceptions import (
 )
 from minimax_s2v.errors.resume import Resume, resume_of
 from minimax_s2v.flows.status import TaskState, TaskStatus
+
+try:  # the version is written once, in pyproject.toml; the installed metadata carries it
+    __version__ = metadata.version("minimax-s2v")
+except metadata.PackageNotFoundError:  # pragma: no cover - a source tree nobody installed
+    __version__ = "0+unknown"
+
+logging_setup.install_null_handler()
+logging_setup.handler_from_env()
 
 if typing.TYPE_CHECKING:
     from minimax_s2v.cli.signals import terminate_as_interrupt

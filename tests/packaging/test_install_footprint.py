@@ -15,8 +15,6 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -107,7 +105,14 @@ def test_the_generated_client_runs_without_the_video_extra() -> None:
     assert "pip install 'minimax-s2v[video]'" in done.stderr
 
 
-@pytest.mark.parametrize("extra", ["testing", "dev"])
-def test_the_bigger_extras_include_the_video_extra(extra: str) -> None:
-    requirements = PYPROJECT["project"]["optional-dependencies"][extra]
+def test_the_testing_extra_includes_the_video_extra() -> None:
+    requirements = PYPROJECT["project"]["optional-dependencies"]["testing"]
     assert any(r.startswith("minimax-s2v[") and "video" in r for r in requirements)
+
+
+def test_tools_are_dependency_groups_not_published_extras() -> None:
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert set(extras) == {"video", "testing", "redis", "postgres"}
+    tools = {"ruff", "mypy", "schemathesis", "openapi-python-client", "nox", "av"}
+    for requirement in (r for reqs in extras.values() for r in reqs):
+        assert _distribution(requirement) not in tools, requirement

@@ -22,8 +22,9 @@ exactly as if stamina had run the whole call.
 Logging: stamina logs every scheduled retry at WARNING as a bare "stamina.retry_scheduled" on
 its own logger, and its hooks are process-wide (no per-call setting). So the layer does not touch
 stamina's configuration: a filter on the "stamina" logger takes only the records of the layer's
-own retries and re-logs them as one readable line on `minimax_s2v.client.retry` (WARNING, which
-has a NullHandler: silent unless the application configured logging). Other stamina users see no
+own retries and re-logs them as one readable line on `minimax_s2v.client.retry` (WARNING; the
+package's NullHandler keeps it silent unless the application configured logging:
+`minimax_s2v.logging_setup`). Other stamina users see no
 change. If stamina logs through structlog instead (structlog installed), its events go there.
 """
 
@@ -55,7 +56,6 @@ RetryPredicate = Callable[[Exception], bool]
 
 retry_logger = logging.getLogger("minimax_s2v.client.retry")
 """One WARNING line per scheduled retry of the layer (and per poll `wait` skips)."""
-retry_logger.addHandler(logging.NullHandler())  # no bare lines for apps that configure nothing
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -8,10 +8,11 @@ mid-answer (the client sees a protocol error, not a refused connect).
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -21,6 +22,7 @@ from minimax_s2v.fake.app import FakeMiniMax
 from minimax_s2v.fake.limits import server_limits
 
 CALLBACK_POLL_SECONDS = 0.1
+logger = logging.getLogger("minimax_s2v.fake")
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -55,12 +57,21 @@ def serve(
     fake: FakeMiniMax | None = None,
     *,
     log_level: str = "info",
+    announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve `fake` (a default one if None) on http://host:port until interrupted."""
+    """Serve `fake` (a default one if None) on http://host:port until interrupted.
+
+    Once bound, "fake MiniMax on URL (API key ...)" goes to `announce` (a command prints it),
+    else to the `minimax_s2v.fake` logger: a library prints nothing itself.
+    """
     fake = fake if fake is not None else FakeMiniMax()
     sock = _bind(host, port)
     fake.base_url = _url(host, sock)
-    print(f"fake MiniMax on {fake.base_url} (API key {fake.api_key!r})", flush=True)
+    banner = f"fake MiniMax on {fake.base_url} (API key {fake.api_key!r})"
+    if announce is not None:
+        announce(banner)
+    else:
+        logger.info("%s", banner)
     _server(fake, log_level).run(sockets=[sock])
 
 

@@ -1,6 +1,6 @@
 """The MP4 the fake serves: a real, playable H.264 clip shipped as package data.
 
-Built once by `python -m minimax_s2v.fake.make_video` (deterministic); the query answer's
+Built once by `python -m scripts.make_video` in a checkout (deterministic); the query answer's
 `video_width`/`video_height` and the retrieve answer's `bytes` come from this file.
 """
 

@@ -1,9 +1,10 @@
 """Build the MP4 the fake MiniMax serves: small, real H.264, playable everywhere.
 
-The file ships as package data (`assets/fake-s2v.mp4`); this script is how it was made, so anyone
-can rebuild it (`python -m minimax_s2v.fake.make_video`). The output is deterministic for a
-given PyAV/FFmpeg build: fixed frames drawn with Pillow, single-threaded x264, no timestamps in
-the container metadata.
+The file ships as package data (`src/minimax_s2v/fake/assets/fake-s2v.mp4`); this script is how
+it was made, so anyone can rebuild it (`python -m scripts.make_video`). It lives outside the
+wheel because it needs PyAV, which no extra of the package declares (the `test` group does).
+The output is deterministic for a given PyAV/FFmpeg build: fixed frames drawn with Pillow,
+single-threaded x264, no timestamps in the container metadata.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from minimax_s2v.fake.video import VIDEO_WIDTH as WIDTH
 
 FPS = 12
 FRAMES = 24
-ASSET = Path(__file__).with_name("assets") / "fake-s2v.mp4"
+ASSET = Path(__file__).resolve().parent.parent / "src/minimax_s2v/fake/assets/fake-s2v.mp4"
 
 
 def _frame(index: int) -> Image.Image:

@@ -51,7 +51,9 @@ def test_an_unknown_root_name_is_an_attribute_error() -> None:
 HEAVY = ("PIL", "stamina", "jsonschema", "jsonschema_rs", "starlette", "uvicorn")
 LAYER = ("minimax_s2v.client", "minimax_s2v.cli", "minimax_s2v.validation", "minimax_s2v.fake")
 # The one scrubber (stdlib only): the root's logging switch scrubs what it writes with it.
-LIGHT = frozenset({"minimax_s2v.client", "minimax_s2v.client.scrub"})
+LIGHT = frozenset(
+    {"minimax_s2v.client", "minimax_s2v.client.scrub", "minimax_s2v.client.logging_setup"}
+)
 
 
 def _loaded_after(statement: str) -> list[str]:

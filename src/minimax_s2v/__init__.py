@@ -16,7 +16,7 @@ import sys
 import typing
 from importlib import metadata
 
-from minimax_s2v import logging_setup
+from minimax_s2v.client import logging_setup
 from minimax_s2v.errors.exceptions import (
     APIError,
     AuthenticationError,

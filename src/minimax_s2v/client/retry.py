@@ -24,7 +24,7 @@ its own logger, and its hooks are process-wide (no per-call setting). So the lay
 stamina's configuration: a filter on the "stamina" logger takes only the records of the layer's
 own retries and re-logs them as one readable line on `minimax_s2v.client.retry` (WARNING; the
 package's NullHandler keeps it silent unless the application configured logging:
-`minimax_s2v.logging_setup`). Other stamina users see no
+`minimax_s2v.client.logging_setup`). Other stamina users see no
 change. If stamina logs through structlog instead (structlog installed), its events go there.
 """
 

@@ -46,12 +46,12 @@ import math
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from minimax_s2v.batch.ratelimit import DEFAULT_QUERIES_PER_MINUTE
+from minimax_s2v.callbacks.gate_store import GateStore, MemoryGateStore, Outcome
 from minimax_s2v.errors.exceptions import MiniMaxError
 from minimax_s2v.flows.ids import file_id_as_string
 from minimax_s2v.flows.status import TaskState, TaskStatus, parse_state
@@ -71,6 +71,8 @@ CONFIRM_WINDOW_SECONDS = 10.0
 """A task is confirmed with the query API at most once in this many seconds."""
 DEFERRED_ATTEMPTS = 30
 """A deferred confirmation waits a window this many times at most for a budget token."""
+SHARE_POLL_SECONDS = 0.05
+"""How often a claim held by another receiver is looked at (one Redis round trip)."""
 _TASK_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 Confirm = Callable[[str], TaskStatus]
@@ -243,9 +245,6 @@ def _unconfirmed(update: _Update, exc: BaseException) -> CallbackResult:
     )
 
 
-Outcome = TaskStatus | Exception
-
-
 class Ticket(Protocol):
     """What a query budget hands out: `done()` once the query's answer arrived."""
 
@@ -255,8 +254,9 @@ class Ticket(Protocol):
 class QueryBudget(Protocol):
     """A budget of confirmation queries: a token now, or None (never waits).
 
-    `ConfirmBudget` is one; the batch's query limiter (`AdaptiveRateLimiter.try_acquire`) is
-    another, so that callbacks and polls share one rate.
+    `ConfirmBudget` is one; a client's query limiter (`AdaptiveRateLimiter` in this process,
+    `RedisRateLimiter` shared by every process on the key) is another, so that callbacks and
+    polls share one rate.
     """
 
     def try_acquire(self) -> Ticket | None: ...
@@ -295,8 +295,24 @@ class ConfirmBudget:
             return _Done()
 
 
-class BudgetSpent(Exception):
-    """No confirmation query may be sent now: the budget is spent."""
+class NotNow(Exception):
+    """No confirmation query may be sent now; ask again after the window."""
+
+
+class BudgetSpent(NotNow):
+    """The confirmation budget is spent."""
+
+
+class ClaimedElsewhere(NotNow):
+    """Another receiver (or event loop) is asking the query API about this task right now."""
+
+
+class Interrupted(NotNow):
+    """The query was cancelled before its answer (nothing to remember)."""
+
+
+class StoreUnavailable(Exception):
+    """The gate's store (or its budget) could not be reached: the claim cannot be checked."""
 
 
 class ConfirmationGate:
@@ -304,11 +320,18 @@ class ConfirmationGate:
     and no more queries than `budget` allows across all tasks.
 
     Concurrent claims for one task share the query in flight; later ones within the window reuse
-    its outcome. Remembers at most `max_tasks` task ids (oldest forgotten first). Thread-safe,
-    and usable from several event loops: in-flight sharing is per loop or per thread. The store
-    is reached only through `recent`, `remember`, `defer` and `undefer` (one place to swap it
-    for a shared one).
+    its outcome. What the gate knows lives in `store`: this process by default
+    (`MemoryGateStore`, at most `max_tasks` ids), or Redis (`RedisGateStore`), so that every
+    receiver sharing it sends one query per task per window, not one each; a receiver that
+    finds another one asking gets `ClaimedElsewhere` and defers. Pair a shared store with a
+    shared budget (a client's `RedisRateLimiter` query limiter). Thread-safe, and usable from
+    several event loops.
     """
+
+    claim_seconds = 60.0
+    """How long a claim holds if its receiver dies mid-query (longer than a query's timeouts)."""
+    share_seconds = 5.0
+    """How long a claim held by another receiver is waited on for its outcome before deferring."""
 
     def __init__(
         self,
@@ -317,54 +340,82 @@ class ConfirmationGate:
         clock: Callable[[], float] = time.monotonic,
         max_tasks: int = 4096,
         budget: QueryBudget | None = None,
+        store: GateStore | None = None,
     ) -> None:
         self.window = window
-        self._clock = clock
-        self._max = max_tasks
         self.budget = budget if budget is not None else ConfirmBudget(clock=clock)
-        self._recent: OrderedDict[str, tuple[float, Outcome]] = OrderedDict()
-        self._deferred: set[str] = set()
+        self.store: GateStore = (
+            store if store is not None else MemoryGateStore(clock=clock, max_tasks=max_tasks)
+        )
         self._lock = threading.Lock()
         self._threads: dict[str, threading.Event] = {}
-        self._tasks: dict[tuple[int, str], asyncio.Future[Outcome]] = {}
+        self._tasks: dict[tuple[int, str], asyncio.Future[tuple[Outcome, bool]]] = {}
         self.queries = 0
-        """Confirmation queries sent through this gate (what a flood cost)."""
+        """Confirmation queries sent through this gate (what a flood cost this process)."""
 
-    # -- the store
-
-    def recent(self, task_id: str) -> Outcome | None:
-        with self._lock:
-            found = self._recent.get(task_id)
-            if found is None:
-                return None
-            if self._clock() - found[0] >= self.window:
-                del self._recent[task_id]
-                return None
-            return found[1]
-
-    def remember(self, task_id: str, outcome: Outcome) -> None:
-        with self._lock:
-            self._recent[task_id] = (self._clock(), outcome)
-            self._recent.move_to_end(task_id)
-            while len(self._recent) > self._max:
-                self._recent.popitem(last=False)
+    @property
+    def deferral_seconds(self) -> float:
+        """How long a pending deferred check keeps others from scheduling their own."""
+        return self.window * (DEFERRED_ATTEMPTS + 1)
 
     def defer(self, task_id: str) -> bool:
-        """Mark a deferred confirmation of `task_id` as pending; False if one already is."""
-        with self._lock:
-            if task_id in self._deferred or len(self._deferred) >= self._max:
-                return False
-            self._deferred.add(task_id)
-            return True
+        """Mark a deferred confirmation of `task_id` as pending; False if one already is
+        (here or, with a shared store, in another receiver), or the store is unreachable."""
+        try:
+            return self.store.defer(task_id, self.deferral_seconds)
+        except Exception:  # a store outage must not fail the answer
+            logger.exception("task %s: the gate store could not record a deferred check", task_id)
+            return False
 
     def undefer(self, task_id: str) -> None:
-        with self._lock:
-            self._deferred.discard(task_id)
+        try:
+            self.store.undefer(task_id)
+        except Exception:  # noqa: BLE001 - it expires on its own
+            logger.warning("task %s: the gate store could not clear a deferred check", task_id)
 
     # -- queries
 
+    def _claim_once(self, task_id: str) -> str | Outcome | None:
+        """A claim token, the outcome found meanwhile, or None: another receiver is asking."""
+        found = self.store.recent(task_id)
+        if found is not None:
+            return found
+        return self.store.claim(task_id, self.claim_seconds)
+
+    def _claim(self, task_id: str) -> str | Outcome:
+        """`_claim_once` until the claim or an outcome is had, for at most `share_seconds`:
+        a claim held elsewhere is most often a query about to answer, shared like one here."""
+        deadline = time.monotonic() + self.share_seconds
+        while (claimed := self._claim_once(task_id)) is None:
+            if time.monotonic() >= deadline:
+                return ClaimedElsewhere("another receiver is confirming this task")
+            time.sleep(SHARE_POLL_SECONDS)
+        return claimed
+
+    async def _claim_async(self, task_id: str) -> str | Outcome:
+        """`_claim` for the event loop (it awaits between looks)."""
+        deadline = time.monotonic() + self.share_seconds
+        while (claimed := self._claim_once(task_id)) is None:
+            if time.monotonic() >= deadline:
+                return ClaimedElsewhere("another receiver is confirming this task")
+            await asyncio.sleep(SHARE_POLL_SECONDS)
+        return claimed
+
+    def _settle(self, task_id: str, token: str, outcome: Outcome) -> None:
+        try:
+            if not isinstance(outcome, NotNow):
+                self.store.remember(task_id, outcome, self.window)
+        finally:
+            self.store.release(task_id, token)
+
+    def _ticket(self) -> Ticket | None:
+        try:
+            return self.budget.try_acquire()
+        except Exception as exc:
+            raise StoreUnavailable(f"the confirmation budget is unreachable: {exc}") from exc
+
     def _ask(self, task_id: str, confirm: Confirm) -> Outcome:
-        ticket = self.budget.try_acquire()
+        ticket = self._ticket()
         if ticket is None:
             return BudgetSpent("the confirmation budget is spent")
         self.queries += 1
@@ -376,7 +427,7 @@ class ConfirmationGate:
             ticket.done()
 
     async def _ask_async(self, task_id: str, confirm: AsyncConfirm) -> Outcome:
-        ticket = self.budget.try_acquire()
+        ticket = self._ticket()
         if ticket is None:
             return BudgetSpent("the confirmation budget is spent")
         self.queries += 1
@@ -390,9 +441,6 @@ class ConfirmationGate:
     def confirm(self, task_id: str, confirm: Confirm) -> tuple[Outcome, bool]:
         """(outcome, fresh): fresh is True when this call asked the query API itself."""
         while True:
-            found = self.recent(task_id)
-            if found is not None:
-                return found, False
             with self._lock:
                 waiting = self._threads.get(task_id)
                 if waiting is None:
@@ -400,40 +448,59 @@ class ConfirmationGate:
                     break
             waiting.wait()
         try:
-            outcome = self._ask(task_id, confirm)
-            if not isinstance(outcome, BudgetSpent):
-                self.remember(task_id, outcome)
+            claimed = self._claim(task_id)
+            if not isinstance(claimed, str):
+                return claimed, False
+            outcome: Outcome = Interrupted("the query was interrupted")
+            try:
+                outcome = self._ask(task_id, confirm)
+            finally:
+                self._settle(task_id, claimed, outcome)
+            return outcome, not isinstance(outcome, NotNow)
+        except Exception as exc:  # noqa: BLE001 - the store failed: a transient failure
+            return _store_failure(task_id, exc), True
         finally:  # also on ^C: whoever waits asks again rather than hanging
             with self._lock:
                 del self._threads[task_id]
             done.set()
-        return outcome, not isinstance(outcome, BudgetSpent)
 
     async def confirm_async(self, task_id: str, confirm: AsyncConfirm) -> tuple[Outcome, bool]:
         """`confirm` for the async receiver: claims arriving together share one query."""
-        key = (id(asyncio.get_running_loop()), task_id)
-        while True:
-            found = self.recent(task_id)
-            if found is not None:
-                return found, False
-            pending = self._tasks.get(key)
-            if pending is None:
-                break
+        loop = asyncio.get_running_loop()
+        key = (id(loop), task_id)
+        while (pending := self._tasks.get(key)) is not None:
             await asyncio.wait({pending})  # never raises for the pending query's own fate
             if not pending.cancelled():
-                return pending.result(), False
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+                return pending.result()[0], False
+        future: asyncio.Future[tuple[Outcome, bool]] = loop.create_future()
         self._tasks[key] = future
         try:
-            outcome = await self._ask_async(task_id, confirm)
-            if not isinstance(outcome, BudgetSpent):
-                self.remember(task_id, outcome)
-            future.set_result(outcome)
+            try:
+                claimed = await self._claim_async(task_id)
+                if not isinstance(claimed, str):
+                    result: tuple[Outcome, bool] = (claimed, False)
+                else:
+                    outcome: Outcome = Interrupted("the query was interrupted")
+                    try:
+                        outcome = await self._ask_async(task_id, confirm)
+                    finally:
+                        self._settle(task_id, claimed, outcome)
+                    result = (outcome, not isinstance(outcome, NotNow))
+            except Exception as exc:  # noqa: BLE001 - the store failed: a transient failure
+                result = (_store_failure(task_id, exc), True)
+            future.set_result(result)
+            return result
         finally:  # cancelled: whoever waits asks again
             del self._tasks[key]
             if not future.done():
                 future.cancel()
-        return outcome, not isinstance(outcome, BudgetSpent)
+
+
+def _store_failure(task_id: str, exc: Exception) -> StoreUnavailable:
+    logger.warning("task %s: the confirmation gate's store failed: %s", task_id, exc)
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    return StoreUnavailable(f"the gate store is unreachable: {type(exc).__name__}: {exc}")
 
 
 async def _call_confirm(confirm: AsyncConfirm, task_id: str) -> TaskStatus:
@@ -605,6 +672,7 @@ def callback_app(
     known: AsyncKnown | None = None,
     budget: QueryBudget | None = None,
     gate: ConfirmationGate | None = None,
+    rate_store: str | None = None,
 ) -> Starlette:
     """An ASGI app (Starlette) that receives callbacks on POST `path`.
 
@@ -620,13 +688,18 @@ def callback_app(
     share `budget` (`ConfirmBudget()` by default; pass the client's query limiter to share its
     rate); a claim that must wait is answered 200 and confirmed in the background once the
     window has passed, then handed to `on_update`.
+
+    With `rate_store` (a `redis://` or `unix://` URL; else MINIMAX_RATE_STORE, as the clients
+    read it) every receiver on that Redis shares one gate: one query per task per window for
+    all of them, one deferred check per task, and one budget (`budget=` the client's query
+    limiter to share its rate with the polls). Without one, the gate lives in this process.
     """
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    gate = gate if gate is not None else ConfirmationGate(confirm_window, budget=budget)
+    gate = gate if gate is not None else _default_gate(confirm_window, budget, rate_store)
     background: set[asyncio.Task[None]] = set()
 
     async def handle(result: CallbackResult) -> None:
@@ -638,18 +711,24 @@ def callback_app(
                 await outcome
 
     async def confirm_later(update: _Update, delay: float) -> None:
+        """Confirm after the window: until a fresh answer (or a finished task) is had, a
+        transient failure or a claim held elsewhere waits another window."""
         task_id = update.reported.task_id
         try:
             for _ in range(DEFERRED_ATTEMPTS):
                 await asyncio.sleep(delay)
-                outcome, _fresh = await gate.confirm_async(task_id, confirm)
-                if not isinstance(outcome, BudgetSpent):
+                outcome, fresh = await gate.confirm_async(task_id, confirm)
+                result = _decide(update, outcome, fresh, gate.window)
+                if result.deferred is None and "Retry-After" not in result.headers:
                     break
             else:
-                logger.warning("task %s: no confirmation budget; update not confirmed", task_id)
+                logger.warning(
+                    "task %s: not confirmed after %d windows; update dropped",
+                    task_id,
+                    DEFERRED_ATTEMPTS,
+                )
                 return
-            result = _decide(update, outcome, True, gate.window)
-            if result.deferred is None and on_update is not None:
+            if on_update is not None:
                 await handle(result)
         except Exception:
             logger.exception("deferred confirmation failed for task %s", task_id)
@@ -694,6 +773,24 @@ def callback_app(
     app = Starlette(routes=[Route(path, receive, methods=["POST"])])
     app.state.gate = gate
     return app
+
+
+def _default_gate(
+    window: float, budget: QueryBudget | None, rate_store: str | None
+) -> ConfirmationGate:
+    """The gate of this process, or the one every receiver on the rate store shares."""
+    from minimax_s2v.limits.store import resolve_rate_store
+
+    store = resolve_rate_store(rate_store)
+    if store is None:
+        return ConfirmationGate(window, budget=budget)
+    from minimax_s2v.callbacks.gate_store import NAMESPACE, redis_gate_store
+    from minimax_s2v.limits.redis import RedisRateLimiter
+
+    shared = redis_gate_store(store)
+    if budget is None:
+        budget = RedisRateLimiter(shared.redis, f"{NAMESPACE}:budget", DEFAULT_QUERIES_PER_MINUTE)
+    return ConfirmationGate(window, budget=budget, store=shared)
 
 
 def _task_of(result: CallbackResult) -> str:

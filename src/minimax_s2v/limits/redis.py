@@ -193,6 +193,12 @@ class RedisRateLimiter:
             time.sleep(wait)
         return RedisPermit(self, lease_id)
 
+    def try_acquire(self) -> RedisPermit | None:
+        """A permit now, or None (never waits): a callback receiver's confirmation budget
+        (`QueryBudget`), sharing the polls' rate."""
+        lease_id = secrets.token_hex(8)
+        return RedisPermit(self, lease_id) if self._try(lease_id) <= 0 else None
+
     def _finish(self, lease_id: str) -> None:
         self._done(keys=self._keys[:2], args=[lease_id, self._scale])
 

@@ -363,3 +363,50 @@ def test_the_docs_error_table_is_the_catalogue() -> None:
     assert f"Defaults: {defaults.attempts} attempts" in text
     assert f"up to {defaults.wait_max:g} s" in text
     assert f"{defaults.budget:g} s in total" in text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_with_validate_an_error_answer_without_task_id_is_the_apis_typed_error(
+    mode: Mode,
+) -> None:
+    """The overlay requires `task_id` in the create's answer; an error answer that omits it
+    (upstream's examples carry `""`) must still be the code's typed error, not a spec
+    violation: a bad key stays a bad key, a rate limit stays retryable."""
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"base_resp": {"status_code": 1004, "status_msg": "no"}})
+
+    cls = MiniMaxVideo if mode == "sync" else AsyncMiniMaxVideo
+    client = cls("k", retry=NO_RETRY, validate=True, transport=httpx.MockTransport(refused))
+    with pytest.raises(AuthenticationError):
+        await call(client, "submit", image_bytes(), "a prompt")
+    await close(client)
+
+    seen: list[int] = []
+
+    def limited_once(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        if len(seen) == 1:
+            return httpx.Response(200, json={"base_resp": {"status_code": 1002, "status_msg": ""}})
+        return httpx.Response(200, json={"task_id": "7", "base_resp": {"status_code": 0}})
+
+    retry = RetryPolicy(attempts=3, wait_initial=0, wait_max=0, wait_jitter=0)
+    client = cls("k", retry=retry, validate=True, transport=httpx.MockTransport(limited_once))
+    assert await call(client, "submit", image_bytes(), "a prompt") == "7"
+    await close(client)
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_with_validate_a_success_answer_without_task_id_still_breaks_the_spec(
+    mode: Mode,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"base_resp": {"status_code": 0, "status_msg": "ok"}})
+
+    cls = MiniMaxVideo if mode == "sync" else AsyncMiniMaxVideo
+    client = cls("k", retry=NO_RETRY, validate=True, transport=httpx.MockTransport(handler))
+    with pytest.raises(ResponseValidationError) as info:
+        await call(client, "submit", image_bytes(), "a prompt")
+    await close(client)
+    assert info.value.json_path == "$.task_id"

@@ -237,7 +237,9 @@ class MiniMaxVideo(_Common):
         if validate:
             from minimax_s2v.validation import ValidatingTransport  # loads the spec: lazily
 
-            checked = ValidatingTransport(transport or httpx.HTTPTransport(), requests=False)
+            checked = ValidatingTransport(
+                transport or httpx.HTTPTransport(), requests=False, errors_first=True
+            )
             transport = _RequestCheck(checked, checked.validator)
         self._api = self._generated_client(transport)
         self._http = self._api.get_httpx_client()
@@ -528,7 +530,7 @@ class AsyncMiniMaxVideo(_Common):
             from minimax_s2v.validation import AsyncValidatingTransport
 
             inner = transport or httpx.AsyncHTTPTransport()
-            checked_async = AsyncValidatingTransport(inner, requests=False)
+            checked_async = AsyncValidatingTransport(inner, requests=False, errors_first=True)
             transport = _AsyncRequestCheck(checked_async, checked_async.validator)
         self._api = self._generated_client(transport)
         self._http = self._api.get_async_httpx_client()

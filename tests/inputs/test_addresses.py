@@ -414,6 +414,10 @@ async def test_a_malformed_download_url_is_a_minimax_error(
         ("[::ffff:127.0.0.1]", False),
         ("[2002:a00:1::]", False),  # 6to4 of 10.0.0.1
         ("[2001:0:4136:e378:8000:63bf:f5ff:fffe]", False),  # Teredo of 10.0.0.1
+        ("[::127.0.0.1]", False),  # IPv4-compatible (deprecated, still routed by some stacks)
+        ("[::ffff:0:10.0.0.1]", False),  # IPv4-translated (SIIT)
+        ("[64:ff9b:1::a00:1]", False),  # local-use NAT64: a private translator (RFC 8215)
+        ("[::8.8.8.8]", True),
     ],
 )
 def test_what_counts_as_public(host: str, public: bool) -> None:

@@ -18,8 +18,9 @@ address, and this holds for every spelling of an address and every hop of a redi
 The refusal (`AddressNotAllowedError`) says the URL is not allowed and nothing about the host:
 "connection refused" against "not an image" would tell a caller what lives at an address.
 
-"Public" is `ipaddress`' `is_global`, minus multicast, with the IPv4 address inside an
-IPv4-mapped, 6to4, Teredo or NAT64 address checked as well. Hosts in `trusted_hosts` (the API's
+"Public" is `ipaddress`' `is_global`, minus multicast and local-use NAT64, with the IPv4
+address inside an IPv4-mapped, IPv4-compatible, IPv4-translated, 6to4, Teredo or NAT64 address
+checked as well. Hosts in `trusted_hosts` (the API's
 own origin, host and port: the fake on loopback serves its downloads there) pass.
 """
 
@@ -47,6 +48,14 @@ ENV_ALLOW_PRIVATE_URLS = "MINIMAX_ALLOW_PRIVATE_URLS"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _NUMERIC_HOST = re.compile(r"[0-9a-fA-FxX.]+")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+"""Local-use NAT64 (RFC 8215): a translator of the operator's own, any prefix length inside;
+Python 3.11 still calls it global."""
+_LAST_32_BITS = (
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated; some stacks still route it)
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated (SIIT)
+    _NAT64,
+)
 _REFUSAL = (
     "is not allowed: only http(s) URLs of public internet hosts are fetched "
     "(allow private addresses with allow_private_urls=True, --allow-private-urls or "
@@ -89,7 +98,7 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
         return ip.sixtofour
     if ip.teredo is not None:
         return ip.teredo[1]
-    if ip in _NAT64:
+    if any(ip in network for network in _LAST_32_BITS):
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
@@ -97,6 +106,8 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 def is_public(ip: IPAddress) -> bool:
     """A global unicast address (and, for IPv6 carrying an IPv4 address, that one too)."""
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
         inner = _embedded_ipv4(ip)
         if inner is not None and not is_public(inner):
             return False

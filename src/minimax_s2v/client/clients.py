@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,7 +31,7 @@ from minimax_s2v.client.config import (
     resolve_base_url,
     resolve_timeout,
 )
-from minimax_s2v.client.retry import RetryPolicy
+from minimax_s2v.client.retry import RetryPolicy, describe_failure
 from minimax_s2v.errors.exceptions import MiniMaxError, transport_error
 from minimax_s2v.flows.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
 from minimax_s2v.flows.operations import OP_CREATE, OP_DOWNLOAD, Flows
@@ -44,13 +45,21 @@ from minimax_s2v.flows.timing import (
     WaitTiming,
 )
 from minimax_s2v.inputs.images import ImageSource
-from minimax_s2v.limits.protocol import BlockingRateLimiter, Limits, RateLimiter, is_refusal
+from minimax_s2v.limits.protocol import (
+    BlockingRateLimiter,
+    Limits,
+    Permit,
+    RateLimiter,
+    is_refusal,
+)
 from minimax_s2v.output.download import DOWNLOAD_SECONDS
 
 if TYPE_CHECKING:
     from minimax_s2v.validation import SpecValidator
 
 T = TypeVar("T")
+
+logger = logging.getLogger("minimax_s2v")
 
 
 def _stand_in(request: httpx.Request) -> httpx.Request | None:
@@ -195,6 +204,33 @@ def _store_limits(rate_store: str | None, secret: Secret) -> Limits:
 
     store = resolve_rate_store(rate_store)
     return shared_limits(store, secret) if store is not None else Limits()
+
+
+def _tell_limiter(
+    limiter: RateLimiter | BlockingRateLimiter,
+    permit: Permit,
+    operation: str,
+    failure: BaseException | None,
+) -> None:
+    """Tell `limiter` how the request went; a limiter that fails to listen only logs.
+
+    By now the answer came: a billed create's task id, or the refusal the retry rule must see.
+    A shared limiter's store (Redis) going away at this moment must not replace either.
+    """
+    steps = [permit.done]
+    if failure is None:
+        steps.append(limiter.succeeded)
+    elif is_refusal(failure):
+        steps.append(limiter.refused)
+    for step in steps:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - the answer wins over the bookkeeping
+            logger.warning(
+                "%s: the rate limiter could not record the answer (%s)",
+                operation,
+                describe_failure(exc),
+            )
 
 
 class MiniMaxVideo(_Common):
@@ -441,12 +477,9 @@ class MiniMaxVideo(_Common):
         try:
             result = self._exchange(call)
         except BaseException as exc:
-            permit.done()
-            if is_refusal(exc):
-                limiter.refused()
+            _tell_limiter(limiter, permit, call.operation, exc)
             raise
-        permit.done()
-        limiter.succeeded()
+        _tell_limiter(limiter, permit, call.operation, None)
         return result
 
     def _exchange(self, call: ApiCall[T]) -> T:
@@ -735,12 +768,9 @@ class AsyncMiniMaxVideo(_Common):
         try:
             result = await self._exchange(call)
         except BaseException as exc:
-            permit.done()
-            if is_refusal(exc):
-                limiter.refused()
+            _tell_limiter(limiter, permit, call.operation, exc)
             raise
-        permit.done()
-        limiter.succeeded()
+        _tell_limiter(limiter, permit, call.operation, None)
         return result
 
     async def _exchange(self, call: ApiCall[T]) -> T:

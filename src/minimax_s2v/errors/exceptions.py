@@ -112,7 +112,7 @@ class DownloadURLExpiredError(DownloadError):
     """The CDN refused the download URL (403/404/410): it is valid for one hour only."""
 
 
-# Added for output safety (issue 11). Subclasses only, as above.
+# Output safety: the disk, not the network, failed. Subclasses only, as above.
 
 
 class OutputFileError(DownloadError):

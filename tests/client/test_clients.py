@@ -110,3 +110,32 @@ async def test_a_rate_limited_create_is_retried_even_if_the_limiter_cannot_recor
         await close(client)
     assert list(fake.tasks) == [task_id]
     assert limiter.refusals == 1
+
+
+class _CannotAdmit(_StoreGone):
+    """A shared limiter whose store is down before anything is sent."""
+
+    def acquire_blocking(self) -> _Permit:
+        raise ConnectionError("the limiter's store is down")
+
+    async def acquire(self) -> _Permit:
+        raise ConnectionError("the limiter's store is down")
+
+
+async def test_a_limiter_that_cannot_admit_is_a_connect_failure_and_no_task_may_exist(
+    mode: Mode,
+) -> None:
+    from minimax_s2v import ConnectError
+    from minimax_s2v.errors.resume import task_may_exist_after_create
+
+    fake, _ = new_fake()
+    transport = fake.transport() if mode == "sync" else fake.async_transport()
+    client = _client(mode, transport, _CannotAdmit())
+    try:
+        with pytest.raises(ConnectError) as info:
+            await call(client, "submit", image_bytes(), "a prompt")
+    finally:
+        await close(client)
+    assert fake.tasks == {}
+    assert "nothing was sent" in str(info.value)
+    assert not task_may_exist_after_create(info.value)

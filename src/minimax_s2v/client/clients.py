@@ -32,7 +32,7 @@ from minimax_s2v.client.config import (
     resolve_timeout,
 )
 from minimax_s2v.client.retry import RetryPolicy, describe_failure
-from minimax_s2v.errors.exceptions import MiniMaxError, transport_error
+from minimax_s2v.errors.exceptions import ConnectError, MiniMaxError, transport_error
 from minimax_s2v.flows.effects import PLACEHOLDER_BODY, ApiCall, Effect, Fetch, Flow, Sleep
 from minimax_s2v.flows.operations import OP_CREATE, OP_DOWNLOAD, Flows
 from minimax_s2v.flows.options import CreateOptions, request_extras
@@ -231,6 +231,29 @@ def _tell_limiter(
                 operation,
                 describe_failure(exc),
             )
+
+
+def _unreachable_limiter(exc: Exception, operation: str) -> ConnectError:
+    """A limiter that fails to admit (its Redis is down): nothing was sent, so this is a
+    connect failure (retried, and "no task exists" for the may-exist rule)."""
+    return ConnectError(
+        f"the rate limiter could not admit the request, nothing was sent: {describe_failure(exc)}",
+        operation=operation,
+    )
+
+
+def _admit(limiter: BlockingRateLimiter, operation: str) -> Permit:
+    try:
+        return limiter.acquire_blocking()
+    except Exception as exc:
+        raise _unreachable_limiter(exc, operation) from exc
+
+
+async def _admit_async(limiter: RateLimiter, operation: str) -> Permit:
+    try:
+        return await limiter.acquire()
+    except Exception as exc:
+        raise _unreachable_limiter(exc, operation) from exc
 
 
 class MiniMaxVideo(_Common):
@@ -473,7 +496,7 @@ class MiniMaxVideo(_Common):
         limiter = self._limiter(call.operation)
         if limiter is None:
             return self._exchange(call)
-        permit = cast(BlockingRateLimiter, limiter).acquire_blocking()
+        permit = _admit(cast(BlockingRateLimiter, limiter), call.operation)
         try:
             result = self._exchange(call)
         except BaseException as exc:
@@ -764,7 +787,7 @@ class AsyncMiniMaxVideo(_Common):
         limiter = self._limiter(call.operation)
         if limiter is None:
             return await self._exchange(call)
-        permit = await cast(RateLimiter, limiter).acquire()
+        permit = await _admit_async(cast(RateLimiter, limiter), call.operation)
         try:
             result = await self._exchange(call)
         except BaseException as exc:

@@ -243,3 +243,16 @@ async def test_three_receiver_processes_cost_one_query_per_task_with_a_shared_ga
     assert {a.status_code for a in answers} == {200}
     assert {a.json()["status"] for a in answers} == {"success"}
     assert queries[task] == (1 if shared else RECEIVERS)
+
+
+def test_a_store_that_fails_after_the_query_keeps_the_confirmed_answer() -> None:
+    from minimax_s2v.callbacks.gate_store import MemoryGateStore, Outcome
+
+    class ForgetfulStore(MemoryGateStore):
+        def remember(self, task_id: str, outcome: Outcome, seconds: float) -> None:
+            raise ConnectionError("the store went away mid-query")
+
+    gate = ConfirmationGate(store=ForgetfulStore())
+    result = handle_callback(update("success", task_id=_task()), Confirmer(), gate=gate)
+    assert result.succeeded
+    assert result.http_status == 200

@@ -402,11 +402,14 @@ class ConfirmationGate:
         return claimed
 
     def _settle(self, task_id: str, token: str, outcome: Outcome) -> None:
+        """Remember the outcome and give the claim back. A store failure here only logs: the
+        answer is had, and the claim expires on its own."""
         try:
             if not isinstance(outcome, NotNow):
                 self.store.remember(task_id, outcome, self.window)
-        finally:
             self.store.release(task_id, token)
+        except Exception as exc:  # noqa: BLE001 - the confirmed answer wins
+            logger.warning("task %s: the gate store could not record the outcome: %s", task_id, exc)
 
     def _ticket(self) -> Ticket | None:
         try:

@@ -19,7 +19,7 @@ from minimax_s2v.batch import DEFAULT_JOURNAL_NAME, JobState, Journal
 from minimax_s2v.batch.jobs_file import read_jobs
 from minimax_s2v.batch.journal import JournalBusyError
 from minimax_s2v.fake import FakeMiniMax
-from tests.batch.support import FAST, new_fake, run, write_jobs
+from tests.batch.support import FAST, new_fake, run, videos, write_jobs
 
 RETRY_FAILED = dataclasses.replace(FAST, retry_failed=True)
 
@@ -155,3 +155,38 @@ def test_a_bad_wait_timing_is_refused_before_the_run_starts(timing: dict[str, ob
     """Checked when the options are made, not at a job's first poll (after its billed create)."""
     with pytest.raises(ValueError, match=next(iter(timing))):
         dataclasses.replace(FAST, **timing)  # type: ignore[arg-type]
+
+
+class _ForgetfulLimiter:
+    """A shared create limiter that admits, then cannot record how the create went."""
+
+    def __init__(self) -> None:
+        self.told = 0
+
+    async def acquire(self) -> _ForgetfulLimiter:
+        return self
+
+    def done(self) -> None:
+        """The permit: nothing to record."""
+
+    def succeeded(self) -> None:
+        self.told += 1
+        raise ConnectionError("the limiter's store went away")
+
+    def refused(self) -> None:
+        self.told += 1
+        raise ConnectionError("the limiter's store went away")
+
+
+async def test_a_limiter_that_fails_after_a_create_loses_no_billed_task(tmp_path: Path) -> None:
+    from minimax_s2v.limits.protocol import Limits
+
+    fake = new_fake()
+    limiter = _ForgetfulLimiter()
+    report = await run(
+        fake, write_jobs(tmp_path, 3), tmp_path / "out", limits=Limits(creates=limiter)
+    )
+    assert limiter.told == 3
+    assert report.all_saved
+    assert len(fake.tasks) == 3
+    assert len(videos(tmp_path / "out")) == 3

@@ -604,7 +604,7 @@ class BatchRunner:
                 self._count(name, JobState.PENDING, f"create refused: {exc}", code=exc.code)
                 connect = isinstance(exc, ConnectError)
                 if not connect:
-                    self.creates.refused()
+                    _tell(self.creates.refused, name)
                 raise _Refused(connect, exc.code, str(exc)) from None
             if _halting(exc):
                 self.creates_sent -= 1
@@ -615,8 +615,8 @@ class BatchRunner:
             if not task_may_exist_after_create(exc):  # answered: nothing was created
                 return self._failed(name, exc.code, str(exc))
             return self._uncertain(name, f"{exc}; a task may exist")
-        self.creates.succeeded()
-        self.billed[name] = task_id
+        self.billed[name] = task_id  # first: a limiter's store failing must not lose it
+        _tell(self.creates.succeeded, name)
         try:
             self.journal.created(name, task_id)
         except JournalWriteError as exc:  # a full disk: the billed task id must not be lost
@@ -840,3 +840,12 @@ def _free_name(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.name}.{number}")
     return candidate
+
+
+def _tell(step: Callable[[], None], name: str) -> None:
+    """Tell the create limiter how a create went; a limiter whose store (Redis) fails only
+    logs: the answer (a billed task id, a refusal) is what the run must keep."""
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - the answer wins over the bookkeeping
+        logger.warning("job %s: the rate limiter could not record the answer (%s)", name, exc)

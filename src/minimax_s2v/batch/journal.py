@@ -139,7 +139,8 @@ _SIDECARS = ("-journal", "-wal")
 
 
 class Journal:
-    """A batch journal on disk. Not thread-safe: one event loop (one thread) writes it.
+    """A batch journal on disk. Not thread-safe: one thread at a time uses it (a running
+    batch makes every call from its one journal thread).
 
     `synchronous=FULL`: a committed transition survives a power cut, not just a killed process;
     a batch makes a handful of transitions per job, so the fsyncs cost milliseconds per job.
@@ -156,7 +157,11 @@ class Journal:
         self._lock = self._hold(self.path)
         try:
             fresh = memory or self._check_file()
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            # One thread at a time, not always the opener's: a running batch writes from its
+            # journal thread (`BatchRunner`), so that commits do not stall the event loop.
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             try:
                 self._open(fresh)
             except BaseException:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from minimax_s2v.batch.jobs_file import BatchJob, LineProblem
-from minimax_s2v.batch.journal import JobState, Journal, JournalWriteError
+from minimax_s2v.batch.journal import JobState, Journal, JournalWriteError, sync_folder
 from minimax_s2v.batch.journals import BatchJournal
 from minimax_s2v.batch.ratelimit import (
     DEFAULT_HEADROOM,
@@ -175,16 +175,6 @@ def sha256_of(path: Path) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
-
-
-def _sync_folder(folder: Path) -> None:
-    """fsync a folder so a rename in it survives a power cut (no-op where unsupported)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def check_outputs(
@@ -741,7 +731,7 @@ class BatchRunner:
                 )
                 last = f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}"
                 break
-            await asyncio.to_thread(_sync_folder, self.out_dir)
+            await asyncio.to_thread(sync_folder, self.out_dir)
             self._count(name, JobState.SAVED, str(target))
             return JobState.SAVED
         note = f"download not finished: {last or 'stopped'}; run again"

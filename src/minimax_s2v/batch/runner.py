@@ -386,9 +386,24 @@ class BatchRunner:
                 + "; pick each up with `minimax-video wait TASK_ID --out FILE`",
                 path=str(self.journal.path),
             ) from self._fatal
+        if isinstance(self._fatal, OSError) and (self.billed or self.creates_sent):
+            raise self._local_failure(self._fatal) from self._fatal
         if self._fatal is not None:
             raise self._fatal
         return self.report(self._clock() - started)
+
+    def _local_failure(self, exc: OSError) -> OutputFileError:
+        """A disk or folder failure after creates were sent: an `OutputFileError` (a plain
+        OSError reads as "bad input, nothing billed") naming the tasks and the way back."""
+        where = f" ({exc.filename})" if exc.filename else ""
+        tasks = ", ".join(f"job {n}: task {t}" for n, t in self.billed.items())
+        return OutputFileError(
+            f"the batch stopped on a local error after {self.creates_sent} create(s): "
+            f"{exc.strerror or exc}{where}; tasks created in this run: {tasks or 'none answered'}"
+            f"; every job's state is in {self.journal.path}: fix the cause, then run the same "
+            "command again to resume (no job with a task is created again)",
+            path=exc.filename if isinstance(exc.filename, str) else None,
+        )
 
     def stop(self, reason: str) -> None:
         """Stop the run gracefully: see `run`. Safe to call more than once, from a worker too."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from minimax_s2v.batch import BatchEvent, BatchOptions, BatchReport, arun_batch
+from minimax_s2v.batch import BatchEvent, BatchOptions, BatchReport, BatchRunner, arun_batch
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults
 from minimax_s2v.fake.clock import ScaledClock
 from minimax_s2v.fake.ratelimit import RateLimits
@@ -33,6 +35,51 @@ class VirtualTime:
     async def sleep(self, seconds: float) -> None:
         self.now += max(0.0, seconds)
         await asyncio.sleep(0)
+
+
+class EventTime(VirtualTime):
+    """A virtual clock that wakes sleepers in the order of their wake times, and moves only
+    when nothing else can run: no callback ready, and `settle` (real work the clock must not
+    outrun, e.g. a runner's journal commits) done. Work itself takes no virtual time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settle: Callable[[], Awaitable[None]] | None = None
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._driver: asyncio.Task[None] | None = None
+
+    async def sleep(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        wake: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), next(self._order), wake))
+        if self._driver is None or self._driver.done():
+            self._driver = loop.create_task(self._advance())
+        await wake
+
+    async def _advance(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._sleepers:
+            while True:
+                await asyncio.sleep(0)
+                if self.settle is not None:
+                    await self.settle()
+                if not loop._ready:  # type: ignore[attr-defined]  # nothing else can run
+                    break
+            at, _, wake = heapq.heappop(self._sleepers)
+            if not wake.done():
+                self.now = max(self.now, at)
+                wake.set_result(None)
+
+
+def journal_settled(runner: BatchRunner) -> Callable[[], Awaitable[None]]:
+    """Awaits every journal call `runner` submitted so far (its one journal thread runs them
+    in order): for `EventTime.settle`."""
+
+    async def settled() -> None:
+        await asyncio.wrap_future(runner._journal_thread.submit(lambda: None))
+
+    return settled
 
 
 def write_jobs(folder: Path, count: int, *, csv: bool = False) -> Path:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -187,3 +190,55 @@ def test_a_write_that_fails_is_a_journal_write_error_and_changes_nothing(tmp_pat
 def _grow(journal: Journal, name: str) -> None:
     for _ in range(1000):  # the events table grows with every transition
         journal.reset(name, JobState.CREATED, "y" * 4000)
+
+
+_KILLED_WHILE_CREATING = """
+import os, sys
+from minimax_s2v.batch.journal import Journal
+Journal._publish = lambda self, building: os._exit(9)  # killed before the rename
+Journal(sys.argv[1])
+"""
+
+
+def test_a_run_killed_while_creating_the_journal_leaves_none_and_the_next_starts_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "j.sqlite3"
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WHILE_CREATING, str(path)], check=False)
+    assert killed.returncode == 9
+    assert not path.exists()  # no empty, schema-less journal that every later run refuses
+    assert (tmp_path / "j.sqlite3.new").exists()
+    with Journal(path) as journal:
+        assert journal.add([("a", 1, "{}")]) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["j.sqlite3", "j.sqlite3.lock"]
+
+
+def test_a_journal_an_older_version_left_without_its_tables_is_finished_not_refused(
+    tmp_path: Path,
+) -> None:
+    """Killed between its first table and the others, before any job was recorded."""
+    path = tmp_path / "j.sqlite3"
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.commit()
+    with Journal(path) as journal:
+        assert journal.add([("a", 1, "{}")]) == []
+        journal.creating("a")
+        journal.created("a", "task-1")
+    with Journal(path) as journal:
+        assert journal.task_ids() == [("a", "task-1")]
+
+
+def test_a_journal_missing_a_table_but_holding_jobs_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    with Journal(path) as journal:
+        journal.add([("a", 1, "{}")])
+        journal.creating("a")
+        journal.created("a", "task-1")
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP TABLE events")
+        db.commit()
+    with pytest.raises(JournalError, match="not a batch journal"):
+        Journal(path)
+    with closing(sqlite3.connect(path)) as db:  # left as it was
+        assert db.execute("SELECT task_id FROM jobs").fetchall() == [("task-1",)]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
+import threading
+from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 
 from minimax_s2v.batch import (
@@ -14,11 +19,15 @@ from minimax_s2v.batch import (
     DEFAULT_REPORT_NAME,
     BatchEvent,
     BatchOptions,
+    BatchRunner,
     JobState,
     Journal,
+    read_jobs,
     run_batch,
 )
 from minimax_s2v.batch.runner import STAGING_DIR
+from minimax_s2v.client.clients import AsyncMiniMaxVideo
+from minimax_s2v.client.retry import RetryPolicy
 from minimax_s2v.fake import FAKE_API_KEY, Faults
 from minimax_s2v.fake.clock import ScaledClock
 from tests.batch.support import FAST, new_fake, run, videos, write_jobs
@@ -254,3 +263,71 @@ async def test_a_full_disk_leaves_the_job_to_the_next_run_without_a_new_create(
     assert report.all_saved
     assert report.creates_sent == 0
     assert len(fake.tasks) == 2
+
+
+class _SlowCommit(Journal):
+    """A journal whose `creating` commit waits (on its thread) until `go` is set."""
+
+    def __init__(self, path: Path, go: threading.Event) -> None:
+        super().__init__(path)
+        self.go = go
+        self.waited: list[bool] = []
+
+    def creating(self, name: str, among: Collection[str] = ()) -> str | None:
+        self.waited.append(self.go.wait(timeout=60))  # False: nothing ever set it
+        return super().creating(name, among)
+
+
+class _Watching(httpx.AsyncBaseTransport):
+    """Lets `go` happen after `polls` status queries; reads the journal, through a connection
+    of its own, the instant each create arrives."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, journal: Path, polls: int) -> None:
+        self.inner, self.journal, self.polls = inner, journal, polls
+        self.go = threading.Event()
+        self.creates: list[tuple[bool, dict[str, str]]] = []
+        """(was `go` set, every job's committed state) per create."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/query/video_generation"):
+            self.polls -= 1
+            if self.polls <= 0:
+                self.go.set()
+        elif request.url.path.endswith("/video_generation"):
+            with contextlib.closing(sqlite3.connect(self.journal)) as db:
+                states = dict(db.execute("SELECT name, state FROM jobs"))
+            self.creates.append((self.go.is_set(), states))
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_slow_journal_commit_delays_the_create_but_not_the_other_jobs(
+    tmp_path: Path,
+) -> None:
+    """The `creating` row is committed, visible to any other reader of the file, before the
+    create is sent, however long the commit takes; meanwhile the other jobs are polled."""
+    fake = new_fake(stage_seconds=(20.0, 20.0, 40.0))
+    out = tmp_path / "out"
+    # A first run leaves clip0 created and still running (it stops waiting at once).
+    first = await run(fake, write_jobs(tmp_path / "one", 1), out, replace(FAST, wait_timeout=0.01))
+    assert first.counts["created"] == 1
+    jobs, problems = read_jobs(write_jobs(tmp_path, 2))
+    assert not problems
+    path = out / DEFAULT_JOURNAL_NAME
+    transport = _Watching(fake.async_transport(), path, polls=3)
+    client = AsyncMiniMaxVideo(
+        FAKE_API_KEY, base_url="https://fake", retry=RetryPolicy.none(), transport=transport
+    )
+    clock = fake.clock
+    assert isinstance(clock, ScaledClock)
+    async with client:
+        with _SlowCommit(path, transport.go) as journal:
+            runner = BatchRunner(
+                client, jobs, out, journal, FAST, clock=clock.now, sleep=clock.sleep
+            )
+            report = await runner.run()
+    assert journal.waited == [True]  # clip0's polls went on while clip1's commit waited
+    assert len(transport.creates) == 1  # clip1's: clip0 has its task
+    go, states = transport.creates[0]
+    assert go  # not sent before its commit ended ...
+    assert states["clip1"] == JobState.CREATING  # ... and by then it was on disk
+    assert report.all_saved

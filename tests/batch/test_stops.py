@@ -30,7 +30,15 @@ from minimax_s2v.batch import (
 from minimax_s2v.client.clients import AsyncMiniMaxVideo
 from minimax_s2v.client.retry import RetryPolicy
 from minimax_s2v.fake import FakeMiniMax, Faults
-from tests.batch.support import FAST, VirtualTime, new_fake, run, write_jobs
+from tests.batch.support import (
+    FAST,
+    EventTime,
+    VirtualTime,
+    journal_settled,
+    new_fake,
+    run,
+    write_jobs,
+)
 
 SLOW_CREATE = Faults(slow=1.0, slow_seconds=0.1, operations=frozenset({"videoGeneration"}))
 """Every create answers 0.1 s (real time: 10 s on the tests' scaled clock) after the fake made
@@ -162,7 +170,7 @@ async def test_a_refused_key_ends_a_50000_job_batch_at_once(tmp_path: Path) -> N
     write_jobs(tmp_path, 1)
     face = str(tmp_path / "face.png")
     jobs = [BatchJob(line=i, name=f"j{i}", image=face, prompt="p") for i in range(1, 50_001)]
-    time = VirtualTime()
+    time = EventTime()
     transport = _Counting(FakeMiniMax().async_transport(), time)
     client = AsyncMiniMaxVideo(
         "a-refused-key", base_url="https://fake", retry=RetryPolicy.none(), transport=transport
@@ -173,6 +181,7 @@ async def test_a_refused_key_ends_a_50000_job_batch_at_once(tmp_path: Path) -> N
             runner = BatchRunner(
                 client, jobs, tmp_path / "out", journal, options, clock=time.clock, sleep=time.sleep
             )
+            time.settle = journal_settled(runner)  # a commit takes no virtual time
             report = await runner.run()
     assert report.halted is not None
     assert "invalid api key" in report.halted

@@ -168,3 +168,31 @@ def test_a_rate_limited_create_shows_as_rate_limited_in_the_progress_line(
         "batch: clip0: rate-limited (1002), will create again",
         "batch: clip1: pending",
     ]
+
+
+def test_a_local_error_mid_batch_after_creates_is_8_naming_the_tasks_and_the_way_back(
+    tmp_path: Path, fake: FakeMiniMax, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OSError the runner does not expect (the folder turned unwritable as a video was
+    placed) after billed creates: never 2, which promises that nothing was billed."""
+    from minimax_s2v.batch import runner
+
+    def unwritable(folder: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(runner, "sync_folder", unwritable)
+    jobs = write_jobs(tmp_path, 2)
+    out = tmp_path / "out"
+    result = _cli(url, "batch", str(jobs), "--out", str(out), "--json", *FAST)
+    assert result.exit_code == EXIT_NETWORK, result.output
+    message = json.loads(result.stdout)["error"]["message"]
+    assert "Permission denied" in message
+    assert all(f"task {task_id}" in message for task_id in fake.tasks)
+    assert fake.tasks
+    assert str(out / "batch-journal.sqlite3") in message
+    assert "run the same command again to resume" in message
+    created = set(fake.tasks)
+    monkeypatch.undo()  # the cause fixed: the same command finishes, creating nothing again
+    rerun = _cli(url, "batch", str(jobs), "--out", str(out), *FAST)
+    assert rerun.exit_code == EXIT_OK, rerun.output
+    assert set(fake.tasks) == created

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Collection, Iterable, Iterator
@@ -136,10 +137,45 @@ class JournalWriteError(OutputFileError):
 
 _TABLES = frozenset({"meta", "jobs", "events"})
 _SIDECARS = ("-journal", "-wal")
+_BUILDING = ".new"
+"""`<journal>.new`: a new journal while its schema is written (then renamed into place)."""
+
+
+def _prepare(db: sqlite3.Connection, fresh: bool) -> None:
+    """The pragmas every connection needs; for a new file, the schema and its version in one
+    transaction."""
+    db.execute("PRAGMA journal_mode=DELETE")  # state in the main file, not a -wal
+    db.execute("PRAGMA synchronous=FULL")
+    if fresh:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder so a rename in it survives a power cut (no-op where unsupported)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class Journal:
-    """A batch journal on disk. Not thread-safe: one event loop (one thread) writes it.
+    """A batch journal on disk. Not thread-safe: one thread at a time uses it (a running
+    batch makes every call from its one journal thread).
 
     `synchronous=FULL`: a committed transition survives a power cut, not just a killed process;
     a batch makes a handful of transitions per job, so the fsyncs cost milliseconds per job.
@@ -156,7 +192,14 @@ class Journal:
         self._lock = self._hold(self.path)
         try:
             fresh = memory or self._check_file()
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            if fresh and not memory:
+                self._create()
+                fresh = False
+            # One thread at a time, not always the opener's: a running batch writes from its
+            # journal thread (`BatchRunner`), so that commits do not stall the event loop.
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             try:
                 self._open(fresh)
             except BaseException:
@@ -196,13 +239,28 @@ class Journal:
     def _open(self, fresh: bool) -> None:
         if not fresh:
             self._check_content()
-        self._db.execute("PRAGMA journal_mode=DELETE")  # state in the main file, not a -wal
-        self._db.execute("PRAGMA synchronous=FULL")
-        if fresh:
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-            )
+        _prepare(self._db, fresh)
+
+    def _create(self) -> None:
+        """A new journal appears whole or not at all: built (schema and version, one
+        transaction, synced) under `<journal>.new`, then renamed into place.
+
+        A run killed on the way leaves no journal (the next run starts it again, and removes
+        the leftover); never an empty or schema-less file that the next run would refuse.
+        """
+        building = self._sidecar(_BUILDING)
+        for leftover in (building, building.with_name(building.name + "-journal")):
+            leftover.unlink(missing_ok=True)  # ours (the lock is held): it never held a job
+        db = sqlite3.connect(building, isolation_level=None)
+        try:
+            _prepare(db, True)
+        finally:
+            db.close()
+        self._publish(building)
+
+    def _publish(self, building: Path) -> None:
+        os.rename(building, self.path)  # no journal here: checked under the lock
+        sync_folder(self.path.parent)
 
     def _check_content(self) -> None:
         """An existing file must be a whole batch journal of this version."""
@@ -214,7 +272,12 @@ class Journal:
                 f"{self.path} is damaged ({'; '.join(problems[:3])}): nothing was sent; "
                 "restore it from a copy"
             )
-        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        tables = {row[0] for row in self._db.execute(query)}
+        if tables < _TABLES and not self._recorded(tables):
+            # An earlier version killed while creating the file: no job was ever recorded.
+            _prepare(self._db, True)
+            return
         if not tables >= _TABLES:
             raise JournalError(
                 f"{self.path} is an SQLite database but not a batch journal (no "
@@ -226,6 +289,14 @@ class Journal:
                 f"{self.path} was written by another version (schema "
                 f"{row[0] if row else 'unknown'}, this one reads {SCHEMA_VERSION})"
             )
+
+    def _recorded(self, tables: set[str]) -> bool:
+        """Whether any job or event was ever written to the tables of ours that exist."""
+        return any(
+            self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+            for table in ("jobs", "events")
+            if table in tables
+        )
 
     def _sidecar(self, suffix: str) -> Path:
         return self.path.with_name(self.path.name + suffix)

@@ -28,12 +28,13 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from minimax_s2v.batch.jobs_file import BatchJob, LineProblem
-from minimax_s2v.batch.journal import JobState, Journal, JournalWriteError
+from minimax_s2v.batch.journal import JobState, Journal, JournalWriteError, sync_folder
 from minimax_s2v.batch.journals import BatchJournal
 from minimax_s2v.batch.ratelimit import (
     DEFAULT_HEADROOM,
@@ -176,16 +177,6 @@ def sha256_of(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _sync_folder(folder: Path) -> None:
-    """fsync a folder so a rename in it survives a power cut (no-op where unsupported)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def check_outputs(
     jobs: Sequence[BatchJob], out_dir: Path, journal: BatchJournal, *, overwrite: bool
 ) -> list[LineProblem]:
@@ -295,6 +286,9 @@ class BatchRunner:
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
         self._resumed: set[str] = set()
         self._taken: set[str] = set()
+        self._journal_thread = ThreadPoolExecutor(1, thread_name_prefix="minimax-batch-journal")
+        """Every journal call of a running batch, one at a time and in order: a commit fsyncs,
+        and on the event loop that would stall every other job's polls and downloads."""
         """Jobs a worker of this run drives (or drove): never driven twice at once."""
         """Jobs that already had a task id when the run started: polled at once."""
 
@@ -381,6 +375,7 @@ class BatchRunner:
             await asyncio.gather(*self._workers, return_exceptions=True)
             if self._grace is not None:
                 self._grace.cancel()
+            self._journal_thread.shutdown(wait=True)  # every worker waited for its writes
             with contextlib.suppress(OSError):  # only if empty: never a user's file
                 self._staging.rmdir()
                 (self.out_dir / STAGING_DIR).rmdir()
@@ -391,9 +386,24 @@ class BatchRunner:
                 + "; pick each up with `minimax-video wait TASK_ID --out FILE`",
                 path=str(self.journal.path),
             ) from self._fatal
+        if isinstance(self._fatal, OSError) and (self.billed or self.creates_sent):
+            raise self._local_failure(self._fatal) from self._fatal
         if self._fatal is not None:
             raise self._fatal
         return self.report(self._clock() - started)
+
+    def _local_failure(self, exc: OSError) -> OutputFileError:
+        """A disk or folder failure after creates were sent: an `OutputFileError` (a plain
+        OSError reads as "bad input, nothing billed") naming the tasks and the way back."""
+        where = f" ({exc.filename})" if exc.filename else ""
+        tasks = ", ".join(f"job {n}: task {t}" for n, t in self.billed.items())
+        return OutputFileError(
+            f"the batch stopped on a local error after {self.creates_sent} create(s): "
+            f"{exc.strerror or exc}{where}; tasks created in this run: {tasks or 'none answered'}"
+            f"; every job's state is in {self.journal.path}: fix the cause, then run the same "
+            "command again to resume (no job with a task is created again)",
+            path=exc.filename if isinstance(exc.filename, str) else None,
+        )
 
     def stop(self, reason: str) -> None:
         """Stop the run gracefully: see `run`. Safe to call more than once, from a worker too."""
@@ -483,7 +493,9 @@ class BatchRunner:
                 )
                 if self._states.get(name) is JobState.CREATING:
                     with contextlib.suppress(JournalWriteError):
-                        self._uncertain(name, f"unexpected {type(exc).__name__}: a task may exist")
+                        await self._uncertain(
+                            name, f"unexpected {type(exc).__name__}: a task may exist"
+                        )
                 self._fatal = self._fatal or exc
                 self.stop(f"unexpected {type(exc).__name__} in job {name}")
 
@@ -495,10 +507,10 @@ class BatchRunner:
         if state is JobState.PENDING:
             name, state = await self._create(name)
         if state is JobState.CREATED:
-            task_id = self._field(name, "task_id")
+            task_id = await self._field(name, "task_id")
             state = await self._poll(name, task_id)
         if state is JobState.SUCCEEDED:
-            await self._save(name, self._field(name, "file_id"))
+            await self._save(name, await self._field(name, "file_id"))
 
     # --- the steps ----------------------------------------------------------------------
 
@@ -508,7 +520,7 @@ class BatchRunner:
         connects = refusals = 0
         shared = bool(self.journal.runner_id)
         while self.halted is None:
-            if shared and not self._still_pending(name):
+            if shared and not await self._still_pending(name):
                 return name, JobState.PENDING  # another runner took it: no permit spent
             ticket = await self._create_ticket()
             if ticket is None:
@@ -516,14 +528,22 @@ class BatchRunner:
             worker = asyncio.current_task()
             assert worker is not None
             among = [n for n in self.jobs if n not in self._taken] if shared else ()
-            try:
-                claimed = self.journal.creating(name, among)  # committed before the billed call
+            try:  # committed (synced to disk) before the billed call: awaited to its end
+                claimed = await self._journaled(self.journal.creating, name, among)
             except JournalWriteError:
                 ticket.done()  # nothing was sent
+                raise
+            except asyncio.CancelledError:  # stopped during the commit: nothing was sent
+                ticket.done()
+                await self._unsent(name, "stopped before the create was sent")
                 raise
             if claimed is None:  # every pending job is someone else's now
                 ticket.done()
                 return name, JobState.PENDING
+            if self.halted is not None:  # halted by another job during the commit
+                ticket.done()
+                await self._unsent(claimed, f"not sent: {self.halted}")
+                return claimed, JobState.PENDING
             if claimed != name:
                 self._taken.add(claimed)
                 name = claimed
@@ -556,7 +576,7 @@ class BatchRunner:
                 )
                 if self._refused_in_a_row >= limit:  # every create is refused: stop creating
                     self._halt_creates(f"every create refused: {refused.reason}", refused.code)
-                return name, self._failed(name, refused.code, message)
+                return name, await self._failed(name, refused.code, message)
         return name, JobState.PENDING
 
     async def _create_ticket(self) -> Permit | None:
@@ -592,15 +612,15 @@ class BatchRunner:
                 self.client.submit(job.image, job.prompt, **job.options),
             )
         except asyncio.CancelledError:
-            self._uncertain(name, "interrupted while the create was in flight")
+            await self._uncertain(name, "interrupted while the create was in flight")
             raise
         except (InputError, RequestValidationError) as exc:  # checked locally: not sent
             self.creates_sent -= 1
-            return self._failed(name, None, str(exc))
+            return await self._failed(name, None, str(exc))
         except MiniMaxError as exc:
             if retry_create(exc):  # provably not processed: pending again
                 self.creates_sent -= 1
-                self.journal.refused(name, str(exc))
+                await self._journaled(self.journal.refused, name, str(exc))
                 self._count(name, JobState.PENDING, f"create refused: {exc}", code=exc.code)
                 connect = isinstance(exc, ConnectError)
                 if not connect:
@@ -608,17 +628,17 @@ class BatchRunner:
                 raise _Refused(connect, exc.code, str(exc)) from None
             if _halting(exc):
                 self.creates_sent -= 1
-                self.journal.refused(name, str(exc))
+                self._halt(exc)  # first: no other create starts while this one is journaled
+                await self._journaled(self.journal.refused, name, str(exc))
                 self._count(name, JobState.PENDING, str(exc))
-                self._halt(exc)
                 return JobState.PENDING
             if not task_may_exist_after_create(exc):  # answered: nothing was created
-                return self._failed(name, exc.code, str(exc))
-            return self._uncertain(name, f"{exc}; a task may exist")
+                return await self._failed(name, exc.code, str(exc))
+            return await self._uncertain(name, f"{exc}; a task may exist")
         self.billed[name] = task_id  # first: a limiter's store failing must not lose it
         _tell(self.creates.succeeded, name)
         try:
-            self.journal.created(name, task_id)
+            await self._journaled(self.journal.created, name, task_id)
         except JournalWriteError as exc:  # a full disk: the billed task id must not be lost
             self.unjournaled[name] = task_id
             logger.error(
@@ -653,11 +673,12 @@ class BatchRunner:
                     self._halt(exc)
                     break
                 elif isinstance(exc, SensitiveOutputError):  # the task's video was refused
-                    return self._failed(name, exc.code, str(exc))
+                    return await self._failed(name, exc.code, str(exc))
                 elif not retry_read(exc):
                     # The task exists and is billed: keep its id for the next run, never
                     # create it again (only the task's own end makes a job failed).
-                    self.journal.note(name, f"task {task_id}: poll refused ({exc}); run again")
+                    note = f"task {task_id}: poll refused ({exc}); run again"
+                    await self._journaled(self.journal.note, name, note)
                     return JobState.CREATED
                 else:
                     logger.info("job %s: poll failed (%s), polling again", name, exc)
@@ -666,15 +687,15 @@ class BatchRunner:
                 continue
             self.queries.succeeded()
             if status.state is TaskState.SUCCESS and status.file_id is not None:
-                self.journal.succeeded(name, status.file_id)
+                await self._journaled(self.journal.succeeded, name, status.file_id)
                 self._count(name, JobState.SUCCEEDED, f"file {status.file_id}", task_id)
                 return JobState.SUCCEEDED
             if status.state is TaskState.FAIL:
-                return self._failed(name, None, f"{TASK_FAILED} {status.raw_status}")
+                return await self._failed(name, None, f"{TASK_FAILED} {status.raw_status}")
             if self._clock() >= deadline:
                 break
         message = f"task {task_id} still running when this run stopped waiting: run again"
-        self.journal.note(name, message)
+        await self._journaled(self.journal.note, name, message)
         return JobState.CREATED
 
     async def _save(self, name: str, file_id: str) -> JobState:
@@ -684,7 +705,8 @@ class BatchRunner:
         try:
             staging.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # the folder turned read-only: the job waits for a re-run
-            self.journal.note(name, f"cannot write under {self.out_dir}: {exc.strerror or exc}")
+            note = f"cannot write under {self.out_dir}: {exc.strerror or exc}"
+            await self._journaled(self.journal.note, name, note)
             return JobState.SUCCEEDED
         last = ""
         for attempt in range(1, self.options.download_attempts + 1):
@@ -716,16 +738,19 @@ class BatchRunner:
                 # Journal first, then the rename: a crash in between leaves `saved` with no
                 # file, which the next run downloads again; never a file the journal does not
                 # know.
-                self.journal.saved(name, str(target), size, digest)
-                place(part, target, overwrite=self.options.overwrite)
+                await self._journaled(self.journal.saved, name, str(target), size, digest)
+                await asyncio.to_thread(place, part, target, overwrite=self.options.overwrite)
             except (OSError, OutputFileError) as exc:
-                self.journal.reset(name, JobState.SUCCEEDED, f"not saved: {exc}")
+                await self._journaled(
+                    self.journal.reset, name, JobState.SUCCEEDED, f"not saved: {exc}"
+                )
                 last = f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}"
                 break
-            _sync_folder(self.out_dir)
+            await asyncio.to_thread(sync_folder, self.out_dir)
             self._count(name, JobState.SAVED, str(target))
             return JobState.SAVED
-        self.journal.note(name, f"download not finished: {last or 'stopped'}; run again")
+        note = f"download not finished: {last or 'stopped'}; run again"
+        await self._journaled(self.journal.note, name, note)
         return JobState.SUCCEEDED
 
     # --- pieces -------------------------------------------------------------------------
@@ -760,12 +785,35 @@ class BatchRunner:
         finally:
             ticket.done()
 
-    def _still_pending(self, name: str) -> bool:
-        record = self.journal.get(name)
+    async def _journaled(self, call: Callable[..., T], *args: Any) -> T:
+        """`call(*args)` on the journal's thread, while the loop serves the other jobs.
+
+        Awaited to its end even when the worker is cancelled meanwhile (the cancellation is
+        raised after it): the caller must know whether its transition was committed.
+        """
+        done = asyncio.wrap_future(self._journal_thread.submit(call, *args))
+        cancelled = False
+        while not done.done():
+            try:
+                await asyncio.shield(done)
+            except asyncio.CancelledError:
+                cancelled = True
+        result = done.result()
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
+
+    async def _unsent(self, name: str, message: str) -> None:
+        """A `creating` row whose create was never sent: pending again, nothing billed."""
+        await self._journaled(self.journal.refused, name, message)
+        self._count(name, JobState.PENDING, message)
+
+    async def _still_pending(self, name: str) -> bool:
+        record = await self._journaled(self.journal.get, name)
         return record is not None and record.state is JobState.PENDING
 
-    def _field(self, name: str, column: str) -> str:
-        record = self.journal.get(name)
+    async def _field(self, name: str, column: str) -> str:
+        record = await self._journaled(self.journal.get, name)
         value = getattr(record, column, None)
         if not isinstance(value, str):
             raise AssertionError(f"job {name}: the journal has no {column} in its state")
@@ -787,13 +835,13 @@ class BatchRunner:
         if previous is not None and self._on_event is not None:
             self._on_event(BatchEvent(name, state, detail, task_id, dict(self._counts), code))
 
-    def _failed(self, name: str, code: int | None, message: str) -> JobState:
-        self.journal.failed(name, code, message)
+    async def _failed(self, name: str, code: int | None, message: str) -> JobState:
+        await self._journaled(self.journal.failed, name, code, message)
         self._count(name, JobState.FAILED, message)
         return JobState.FAILED
 
-    def _uncertain(self, name: str, message: str) -> JobState:
-        self.journal.uncertain(name, message)
+    async def _uncertain(self, name: str, message: str) -> JobState:
+        await self._journaled(self.journal.uncertain, name, message)
         self._count(name, JobState.UNCERTAIN, message)
         return JobState.UNCERTAIN
 

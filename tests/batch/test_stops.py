@@ -210,7 +210,8 @@ async def test_a_create_refused_again_and_again_ends_failed_with_its_reason(
     assert "every create refused" in report.halted
     assert report.halted_code == 1002  # the CLI's exit 4 (rate limit or quota)
     assert report.counts["pending"] == 2  # the others were not tried to death
-    assert report.creates_refused == 4
+    # the 4th in a row halts; a create of each other job may be in flight then (refused too)
+    assert 4 <= report.creates_refused <= 4 + 2
     assert len(fake.tasks) == 0
     healed = new_fake()  # the limit lifted: --retry-failed and the pending ones go through
     again = await run(healed, jobs, tmp_path / "out", dataclasses.replace(FAST, retry_failed=True))

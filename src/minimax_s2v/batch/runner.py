@@ -565,6 +565,8 @@ class BatchRunner:
                 await self._sleep(self._backoff(connects))
                 continue
             self.creates_refused += 1
+            if self.halted is not None:  # another job's refusal stopped the creates meanwhile
+                return name, JobState.PENDING
             refusals += 1
             self._refused_in_a_row += 1
             limit = self.options.refusal_attempts

@@ -15,7 +15,7 @@ from minimax_s2v.errors.exceptions import (
 from minimax_s2v.validation.validator import NO_BODY, SpecValidator, default_validator
 from minimax_s2v.validation.wire import loads
 
-logger = logging.getLogger("minimax_s2v.validation")
+logger = logging.getLogger("minimax_s2v")
 
 
 class ParsedResponse(httpx.Response):

@@ -1,13 +1,24 @@
-"""The client-side limiter on a virtual clock: pace, window, AIMD, fairness."""
+"""The client-side limiter on a virtual clock: pace, window, AIMD, fairness, and the same rules
+for the sync client waiting on it from one thread or several."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from minimax_s2v import MiniMaxVideo, RetryPolicy
 from minimax_s2v.batch.ratelimit import AdaptiveRateLimiter
+from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
+from minimax_s2v.fake.clock import ScaledClock
+from minimax_s2v.fake.ratelimit import RateLimits
+from minimax_s2v.inputs.sample_face import sample_face_png
+from minimax_s2v.limits import BlockingRateLimiter, Limits, RateLimiter
 from tests.batch.support import VirtualTime
 
 
@@ -86,3 +97,71 @@ async def test_waiters_are_served_in_arrival_order() -> None:
 def test_nonsense_rates_are_refused() -> None:
     with pytest.raises(ValueError, match="positive"):
         AdaptiveRateLimiter(0)
+
+
+# --- the sync client: acquire_blocking -------------------------------------------------------
+
+
+def _most_in_a_minute(stamps: Sequence[float]) -> int:
+    ordered = sorted(stamps)
+    return max(sum(1 for t in ordered[i:] if t < start + 60) for i, start in enumerate(ordered))
+
+
+def test_the_in_process_limiter_fits_both_clients() -> None:
+    limiter = AdaptiveRateLimiter(5)
+    assert isinstance(limiter, RateLimiter)
+    assert isinstance(limiter, BlockingRateLimiter)
+
+
+def test_the_sync_client_waits_on_an_in_process_limiter_before_every_create() -> None:
+    # The fake refuses a 6th create in any minute; the limiter keeps to 5 on the fake's
+    # clock, and its waits move that clock on (virtual time: nothing really sleeps).
+    clock = ManualClock()
+    fake = FakeMiniMax(clock=clock, rate_limits=RateLimits({"videoGeneration": 5}))
+    limiter = AdaptiveRateLimiter(5, clock=clock.now, sleep_blocking=clock.advance)
+    client = MiniMaxVideo(
+        FAKE_API_KEY,
+        transport=fake.transport(),
+        retry=RetryPolicy.none(),  # a refused create would fail the test, not be retried
+        limits=Limits(creates=limiter),
+    )
+    with client:
+        ids = [client.submit(sample_face_png(), f"clip {i}") for i in range(12)]
+    assert fake.rate_limits is not None
+    assert fake.rate_limits.admitted["videoGeneration"] == 12
+    assert not fake.rate_limits.refused
+    stamps = [fake.tasks[task_id].created for task_id in ids]
+    assert stamps == sorted(stamps)
+    assert stamps[:2] == [0.0, 0.0]  # the burst
+    assert _most_in_a_minute(stamps) <= 5
+    assert clock.now() >= 120  # 12 creates at 5 a minute: the client waited (virtual) minutes
+
+
+def test_threads_sharing_one_limiter_never_exceed_it_together() -> None:
+    # Real threads on compressed real time (a minute is 0.1 s): they wait side by side, as
+    # the sync client's callers would, and the fake counts arrivals on the same clock.
+    clock = ScaledClock(600)
+    fake = FakeMiniMax(clock=clock, rate_limits=RateLimits({"videoGeneration": 5}))
+    limiter = AdaptiveRateLimiter(
+        5, clock=clock.now, sleep_blocking=lambda seconds: time.sleep(seconds / clock.scale)
+    )
+    client = MiniMaxVideo(
+        FAKE_API_KEY,
+        transport=fake.transport(),
+        retry=RetryPolicy.none(),
+        limits=Limits(creates=limiter),
+    )
+    threads, per_thread = 4, 5
+    start = threading.Barrier(threads)
+
+    def worker(number: int) -> list[str]:
+        start.wait()  # all four ask at once
+        return [client.submit(sample_face_png(), f"{number}-{i}") for i in range(per_thread)]
+
+    with client, ThreadPoolExecutor(threads) as pool:
+        # .result() raises here what a thread raised (a 1002: RetryPolicy.none())
+        ids = [i for job in [pool.submit(worker, n) for n in range(threads)] for i in job.result()]
+    assert len(set(ids)) == threads * per_thread
+    assert fake.rate_limits is not None
+    assert not fake.rate_limits.refused
+    assert _most_in_a_minute([fake.tasks[task_id].created for task_id in ids]) <= 5

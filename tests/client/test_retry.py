@@ -288,6 +288,17 @@ def test_stamina_testing_mode_caps_the_attempts() -> None:
     assert len(seen) == 2
 
 
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_one_attempt_policy_sends_once_even_in_stamina_testing_mode(mode: Mode) -> None:
+    # Testing mode sets every stamina loop's attempts; RetryPolicy.none() never enters one.
+    fake, _ = new_fake(Faults(rate_limit=1.0, operations=frozenset({"queryVideoGenerationTask"})))
+    client, spy = new_client(mode, fake, retry=RetryPolicy.none())
+    with stamina.set_testing(True, attempts=3), pytest.raises(RateLimitedError):
+        await call(client, "status", "123")
+    await close(client)
+    assert spy.count(QUERY) == 1
+
+
 @pytest.mark.parametrize(("seconds_per_call", "calls"), [(4.0, 3), (11.0, 1)])
 def test_the_budget_counts_from_the_first_attempt(
     monkeypatch: pytest.MonkeyPatch, seconds_per_call: float, calls: int

@@ -17,13 +17,16 @@ at most once per refill interval (multiplicative decrease) and grows back by a t
 target per success (additive increase).
 
 Waiters are served first come, first served (an asyncio.Lock is FIFO), which is what makes the
-query budget fair across many polling jobs. Time is injectable (`clock`, `sleep`) so tests and
-benchmarks can run a "minute" in a fraction of a second.
+query budget fair across many polling jobs. The sync client waits with `acquire_blocking`: threads
+wait their turn one at a time, and a lock keeps the bucket and the window consistent between
+threads (and an event loop) sharing one limiter. Time is injectable (`clock`, `sleep`,
+`sleep_blocking`) so tests and benchmarks can run a "minute" in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -39,6 +42,7 @@ DEFAULT_BURST = 2.0
 _EPSILON = 1e-6
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+BlockingSleep = Callable[[float], None]
 
 
 class Ticket:
@@ -60,8 +64,10 @@ class AdaptiveRateLimiter:
     plus a sliding window of at most `per_minute` requests per `window` seconds on answer times.
 
     `acquire()` waits for both and returns a `Ticket` (call `done()` on the answer);
-    `refused()` reports a rate-limit answer; `succeeded()` a request the server accepted. The
-    rate never exceeds `per_minute * headroom` and never drops below `floor` of it.
+    `acquire_blocking()` is the same wait for synchronous code (`MiniMaxVideo(limits=...)`, from
+    any number of threads); `refused()` reports a rate-limit answer; `succeeded()` a request the
+    server accepted. The rate never exceeds `per_minute * headroom` and never drops below
+    `floor` of it.
     """
 
     def __init__(
@@ -76,6 +82,7 @@ class AdaptiveRateLimiter:
         window: float = 60.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        sleep_blocking: BlockingSleep = time.sleep,
     ) -> None:
         if not per_minute > 0:
             raise ValueError(f"a rate must be positive, got {per_minute!r} per minute")
@@ -89,10 +96,16 @@ class AdaptiveRateLimiter:
         self._floor = floor * self.target
         self._clock = clock
         self._sleep = sleep
+        self._sleep_blocking = sleep_blocking
         self._tokens = self.burst
         self._stamp = clock()
         self._last_decrease = float("-inf")
         self._lock = asyncio.Lock()
+        """Awaiting callers, one at a time (FIFO)."""
+        self._blocking = threading.Lock()
+        """Blocking callers (threads), one at a time."""
+        self._state = threading.Lock()
+        """The bucket, the window and the rate: never held across a wait."""
         self._window = window
         self._window_limit = max(1, int(per_minute * window / 60.0))
         self._recent: deque[Ticket] = deque()
@@ -104,30 +117,38 @@ class AdaptiveRateLimiter:
         self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 
+    def _take(self) -> Ticket | float:
+        """A ticket if a token and a place in the window are free now, else seconds to wait."""
+        with self._state:
+            self._refill()
+            wait = max(0.0, (1.0 - self._tokens) / self.rate, self._window_wait())
+            if wait > _EPSILON:  # float sums: "due now" within a microsecond
+                return wait
+            self._tokens = max(0.0, self._tokens - 1.0)
+            ticket = Ticket(self._clock)
+            self._recent.append(ticket)
+            return ticket
+
     async def acquire(self) -> Ticket:
         """Wait for a token and a free place in the window (first come, first served)."""
         async with self._lock:
-            while True:
-                self._refill()
-                wait = max(0.0, (1.0 - self._tokens) / self.rate, self._window_wait())
-                if wait <= _EPSILON:  # float sums: "due now" within a microsecond
-                    self._tokens = max(0.0, self._tokens - 1.0)
-                    ticket = Ticket(self._clock)
-                    self._recent.append(ticket)
-                    return ticket
-                await self._sleep(wait)
+            while not isinstance(taken := self._take(), Ticket):
+                await self._sleep(taken)
+            return taken
+
+    def acquire_blocking(self) -> Ticket:
+        """`acquire` for synchronous code: sleeps the calling thread, one thread at a time."""
+        with self._blocking:
+            while not isinstance(taken := self._take(), Ticket):
+                self._sleep_blocking(taken)
+            return taken
 
     def try_acquire(self) -> Ticket | None:
         """A ticket if one is free right now, else None (never waits; for callback checks)."""
-        if self._lock.locked():
-            return None
-        self._refill()
-        if self._tokens < 1.0 - _EPSILON or self._window_wait() > _EPSILON:
-            return None
-        self._tokens = max(0.0, self._tokens - 1.0)
-        ticket = Ticket(self._clock)
-        self._recent.append(ticket)
-        return ticket
+        if self._lock.locked() or self._blocking.locked():
+            return None  # someone is already waiting: they come first
+        taken = self._take()
+        return taken if isinstance(taken, Ticket) else None
 
     def _window_wait(self) -> float:
         """0 if one more request fits the window now, else how long until one may."""
@@ -148,14 +169,15 @@ class AdaptiveRateLimiter:
         """Count requests made before this limiter existed, `ages` seconds ago (a restarted
         batch's creates from its journal): the window and the bucket start from them, so the
         first requests after a restart are not refused for the ones just before it."""
-        now = self._clock()
         recent = sorted(age for age in ages if 0 <= age < self._window)
-        for age in reversed(recent):  # oldest first
-            ticket = Ticket(self._clock)
-            ticket.finished = now - age
-            self._recent.append(ticket)
-        if recent:
-            self._tokens = min(self._tokens, recent[0] * self.rate)
+        with self._state:
+            now = self._clock()
+            for age in reversed(recent):  # oldest first
+                ticket = Ticket(self._clock)
+                ticket.finished = now - age
+                self._recent.append(ticket)
+            if recent:
+                self._tokens = min(self._tokens, recent[0] * self.rate)
 
     @property
     def window(self) -> float:
@@ -168,21 +190,23 @@ class AdaptiveRateLimiter:
         Several requests in flight are often refused together; they are one signal, not many.
         The bucket is emptied too, so the next request waits a whole (new) interval.
         """
-        self.refusals += 1
-        now = self._clock()
-        if now - self._last_decrease < 1.0 / self.rate:
-            return
-        self._refill()
-        self._last_decrease = now
-        self.decreases += 1
-        self.rate = max(self._floor, self.rate * self._decrease)
-        self._tokens = min(self._tokens, 0.0)
+        with self._state:
+            self.refusals += 1
+            now = self._clock()
+            if now - self._last_decrease < 1.0 / self.rate:
+                return
+            self._refill()
+            self._last_decrease = now
+            self.decreases += 1
+            self.rate = max(self._floor, self.rate * self._decrease)
+            self._tokens = min(self._tokens, 0.0)
 
     def succeeded(self) -> None:
         """An accepted request: grow the rate back towards the target, additively."""
-        if self.rate < self.target:
-            self._refill()
-            self.rate = min(self.target, self.rate + self._increase)
+        with self._state:
+            if self.rate < self.target:
+                self._refill()
+                self.rate = min(self.target, self.rate + self._increase)
 
     @property
     def per_minute(self) -> float:

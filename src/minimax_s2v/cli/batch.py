@@ -21,7 +21,6 @@ from minimax_s2v.cli.options import (
     api_options,
     json_option,
     parents_option,
-    rate_store_option,
     seconds_option,
 )
 from minimax_s2v.cli.run import check_out_folder, current_run
@@ -101,7 +100,6 @@ def hints_after(report: BatchReport, code: int) -> list[str]:
 @click.option("--force", is_flag=True, help="Replace existing files at the output names.")
 @parents_option
 @json_option
-@rate_store_option
 @api_options
 def batch(
     jobs: Path,
@@ -118,7 +116,6 @@ def batch(
     retry_failed: bool,
     force: bool,
     parents: bool,
-    rate_store: str | None,
 ) -> int:
     """Make one video per line of JOBS (JSONL or CSV: image, prompt, name, ...) into OUT.
 
@@ -172,7 +169,7 @@ def batch(
                 allow_private_urls=run.allow_private_urls,
                 transport=seams.async_transport() if seams.async_transport else None,
                 on_event=display.event,
-                rate_store=rate_store,
+                rate_store=run.rate_store,
             )
         )
     display.summary(report)

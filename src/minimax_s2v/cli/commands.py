@@ -291,6 +291,7 @@ def demo(
     from minimax_s2v.client.clients import MiniMaxVideo
     from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, ManualClock
     from minimax_s2v.inputs.sample_face import sample_face_png
+    from minimax_s2v.limits.protocol import Limits
 
     run = current_run()
     _prepare_out(run, out, force, parents)
@@ -304,7 +305,9 @@ def demo(
     fake = FakeMiniMax(clock=clock, stage_seconds=DEMO_STAGE_SECONDS)
     display = Display(run)
     display.note("demo: embedded fake MiniMax, simulated clock, no API key, no network")
-    with MiniMaxVideo(FAKE_API_KEY, base_url=fake.base_url, transport=fake.transport()) as client:
+    with MiniMaxVideo(  # no MINIMAX_RATE_STORE either: the demo reaches no server
+        FAKE_API_KEY, base_url=fake.base_url, transport=fake.transport(), limits=Limits()
+    ) as client:
         _save_video(
             run,
             display,

@@ -11,13 +11,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _into_run(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Keep --api-key / --base-url in the run: its one client factory reads them there."""
+    """Keep --api-key / --base-url / --rate-store in the run: its one client factory reads them
+    there."""
     from minimax_s2v.cli.run import Run
 
     run = ctx.find_object(Run)
     if run is not None and param.name is not None:
         setattr(run, param.name, value)
     return value
+
+
+def _checked_store(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a --rate-store this process cannot use while the command line is read (exit 2,
+    before any request), then keep it in the run like --base-url."""
+    from minimax_s2v.errors.exceptions import ConfigurationError
+    from minimax_s2v.limits.store import check_rate_store
+
+    if not value:
+        value = None  # an empty MINIMAX_RATE_STORE: limits stay in this process
+    else:
+        try:
+            check_rate_store(value)
+        except ConfigurationError as exc:
+            raise click.BadParameter(exc.message) from None
+    return _into_run(ctx, param, value)
 
 
 def _run_flag(*decls: str, help_text: str) -> Callable[[F], F]:
@@ -36,7 +53,13 @@ json_option = _run_flag(
 )
 
 
-def _run_setting(flag: str, env: str, metavar: str, help_text: str) -> Callable[[F], F]:
+def _run_setting(
+    flag: str,
+    env: str,
+    metavar: str,
+    help_text: str,
+    callback: Callable[[click.Context, click.Parameter, str | None], str | None] = _into_run,
+) -> Callable[[F], F]:
     """An option (or its environment variable) the run keeps for its one client factory."""
     return click.option(
         flag,
@@ -44,16 +67,25 @@ def _run_setting(flag: str, env: str, metavar: str, help_text: str) -> Callable[
         show_envvar=True,
         metavar=metavar,
         expose_value=False,
-        callback=_into_run,
+        callback=callback,
         help=help_text,
     )
 
 
 def api_options(func: F) -> F:
-    """--api-key / --base-url / --allow-private-urls / --quiet, shared by the commands that talk
-    to MiniMax."""
+    """--api-key / --base-url / --rate-store / --allow-private-urls / --quiet, shared by the
+    commands that talk to MiniMax."""
     for option in (
         quiet_option,
+        _run_setting(
+            "--rate-store",
+            "MINIMAX_RATE_STORE",
+            "URL",
+            "Redis (redis://host/0 or unix:///path/redis.sock) holding the rate limits that "
+            "every process on this key shares (default: none for one command, limits in this "
+            "process for batch).",
+            _checked_store,
+        ),
         _run_setting(
             "--base-url",
             "MINIMAX_BASE_URL",
@@ -125,16 +157,4 @@ def wait_options(func: F) -> F:
     return seconds_option(
         "--timeout",
         "Stop waiting after this many seconds (default 600; the task keeps running at MiniMax).",
-    )(func)
-
-
-def rate_store_option(func: F) -> F:
-    """--rate-store: limits shared by every process on the key (`redis://`, `unix://`)."""
-    return click.option(
-        "--rate-store",
-        envvar="MINIMAX_RATE_STORE",
-        show_envvar=True,
-        metavar="URL",
-        help="Redis (redis://host/0 or unix:///path/redis.sock) holding the rate limits that "
-        "every process on this key shares (default: limits in this process).",
     )(func)

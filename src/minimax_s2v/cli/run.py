@@ -126,6 +126,8 @@ class Run:
     api_key: str | None = None
     base_url: str | None = None
     """--api-key / --base-url (or their environment variables), as click read them."""
+    rate_store: str | None = None
+    """--rate-store / MINIMAX_RATE_STORE, checked by its option: limits shared on Redis."""
     allow_private_urls: bool = False
     """--allow-private-urls / MINIMAX_ALLOW_PRIVATE_URLS: fetches may reach private addresses."""
     stop_hint: str = "nothing was created or billed"
@@ -192,6 +194,7 @@ class Run:
             retry=self.seams.retry,
             transport=transport,
             allow_private_urls=self.allow_private_urls,
+            rate_store=self.rate_store,
         )
 
 

@@ -284,15 +284,15 @@ class MiniMaxVideo(_Common):
         rate_store: str | None = None,
     ) -> None:
         super().__init__(api_key, base_url, timeout, retry, limits, rate_store)
+        for limiter in (self._limits.creates, self._limits.queries):
+            if limiter is not None and not isinstance(limiter, BlockingRateLimiter):
+                raise TypeError(f"the sync client needs acquire_blocking(): {limiter!r}")
         self._fetch_http = fetches.fetch_client(
             transport,
             allow_private=allow_private_urls,
             base_url=self._base_url,
             timeout=self._timeout,
         )
-        for limiter in (self._limits.creates, self._limits.queries):
-            if limiter is not None and not isinstance(limiter, BlockingRateLimiter):
-                raise TypeError(f"the sync client needs acquire_blocking(): {limiter!r}")
         if validate:
             from minimax_s2v.validation import ValidatingTransport  # loads the spec: lazily
 

@@ -17,7 +17,8 @@ The first attempt of a call runs outside stamina: building a `stamina.retry_cont
 as much as the request itself on a fast transport, and almost every call succeeds at once. Only
 after a retryable failure does stamina take over, with that failure replayed as its attempt 1,
 so attempts, backoff, budget, `stamina.set_active(False)` and `stamina.set_testing(...)` behave
-exactly as if stamina had run the whole call.
+exactly as if stamina had run the whole call. A one-attempt policy (`RetryPolicy.none()`) never
+enters stamina: one attempt, even when stamina's testing mode sets every loop's attempts.
 
 Logging: stamina logs every scheduled retry at WARNING as a bare "stamina.retry_scheduled" on
 its own logger, and its hooks are process-wide (no per-call setting). So the layer does not touch
@@ -89,7 +90,7 @@ class RetryPolicy:
 
     @classmethod
     def none(cls) -> RetryPolicy:
-        """A single attempt: every failure is raised at once."""
+        """A single attempt: every failure is raised at once (stamina's testing mode too)."""
         return cls(attempts=1)
 
     def call_sync(self, fn: Callable[[], T], on: RetryPredicate, operation: str = "call") -> T:

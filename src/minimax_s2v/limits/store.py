@@ -8,6 +8,7 @@ budget, processes on two keys do not.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 ENV_RATE_STORE = "MINIMAX_RATE_STORE"
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 NAMESPACE = "minimax-s2v"
+MISSING_REDIS = 'a shared rate store needs the redis client: pip install "minimax-s2v[redis]"'
 
 
 def resolve_rate_store(rate_store: str | None) -> str | None:
@@ -34,19 +36,26 @@ def resolve_rate_store(rate_store: str | None) -> str | None:
     return found or None
 
 
+def check_rate_store(url: str) -> str:
+    """`url` if this process can use it as a rate store, else ConfigurationError: a Redis URL
+    scheme, and the `redis` extra installed. Connects to nothing, so a command line can be
+    refused before anything is sent."""
+    scheme, sep, _ = url.partition("://")
+    if scheme.lower() not in REDIS_SCHEMES or not sep:
+        got = f"{scheme}://..." if sep else "no scheme"  # never the rest: it may hold a password
+        raise ConfigurationError(f"a rate store is a redis://, rediss:// or unix:// URL, got {got}")
+    if importlib.util.find_spec("redis") is None:
+        raise ConfigurationError(MISSING_REDIS)
+    return url
+
+
 def redis_client(url: str) -> redis.Redis:
-    """A Redis client for `url`; ConfigurationError for another scheme or a missing extra."""
-    scheme = url.partition("://")[0].lower()
-    if scheme not in REDIS_SCHEMES:
-        raise ConfigurationError(
-            f"a rate store is a redis://, rediss:// or unix:// URL, got {scheme or url!r}://..."
-        )
+    """A Redis client for `url` (checked by `check_rate_store`)."""
+    check_rate_store(url)
     try:
         import redis
-    except ImportError:
-        raise ConfigurationError(
-            'a shared rate store needs the redis client: pip install "minimax-s2v[redis]"'
-        ) from None
+    except ImportError:  # found but broken
+        raise ConfigurationError(MISSING_REDIS) from None
     client: redis.Redis = redis.Redis.from_url(url, socket_timeout=10.0)
     return client
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -331,3 +332,48 @@ async def test_a_slow_journal_commit_delays_the_create_but_not_the_other_jobs(
     assert go  # not sent before its commit ended ...
     assert states["clip1"] == JobState.CREATING  # ... and by then it was on disk
     assert report.all_saved
+
+
+class _HeldCommit(_SlowCommit):
+    """`_SlowCommit` that says when the commit started waiting."""
+
+    def __init__(self, path: Path, go: threading.Event) -> None:
+        super().__init__(path, go)
+        self.entered = threading.Event()
+
+    def creating(self, name: str, among: Collection[str] = ()) -> str | None:
+        self.entered.set()
+        return super().creating(name, among)
+
+
+async def test_a_stop_during_the_creating_commit_sends_nothing_and_leaves_the_job_pending(
+    tmp_path: Path,
+) -> None:
+    fake = new_fake()
+    out = tmp_path / "out"
+    out.mkdir()
+    jobs, _ = read_jobs(write_jobs(tmp_path, 1))
+    go = threading.Event()
+    client = AsyncMiniMaxVideo(
+        FAKE_API_KEY,
+        base_url="https://fake",
+        retry=RetryPolicy.none(),
+        transport=fake.async_transport(),
+    )
+    clock = fake.clock
+    assert isinstance(clock, ScaledClock)
+    async with client:
+        with _HeldCommit(out / DEFAULT_JOURNAL_NAME, go) as journal:
+            runner = BatchRunner(
+                client, jobs, out, journal, FAST, clock=clock.now, sleep=clock.sleep
+            )
+            running = asyncio.ensure_future(runner.run())
+            assert await asyncio.to_thread(journal.entered.wait, 30)
+            runner.stop("a stop while the creating row is being committed")
+            go.set()
+            report = await running
+            record = journal.get("clip0")
+    assert fake.tasks == {}  # nothing was sent
+    assert record is not None
+    assert record.state is JobState.PENDING  # not creating, not uncertain: nothing to check
+    assert report.counts["pending"] == 1

@@ -529,14 +529,15 @@ class BatchRunner:
             assert worker is not None
             among = [n for n in self.jobs if n not in self._taken] if shared else ()
             try:  # committed (synced to disk) before the billed call: awaited to its end
-                claimed = await self._journaled(self.journal.creating, name, among)
+                claimed, stopped = await self._journal_call(self.journal.creating, name, among)
             except JournalWriteError:
                 ticket.done()  # nothing was sent
                 raise
-            except asyncio.CancelledError:  # stopped during the commit: nothing was sent
+            if stopped:  # cancelled during the commit: the row it made is pending again
                 ticket.done()
-                await self._unsent(name, "stopped before the create was sent")
-                raise
+                if claimed is not None:  # (a shared journal may have claimed another job)
+                    await self._unsent(claimed, "stopped before the create was sent")
+                raise asyncio.CancelledError
             if claimed is None:  # every pending job is someone else's now
                 ticket.done()
                 return name, JobState.PENDING
@@ -793,6 +794,13 @@ class BatchRunner:
         Awaited to its end even when the worker is cancelled meanwhile (the cancellation is
         raised after it): the caller must know whether its transition was committed.
         """
+        result, cancelled = await self._journal_call(call, *args)
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
+
+    async def _journal_call(self, call: Callable[..., T], *args: Any) -> tuple[T, bool]:
+        """(`call(*args)`'s result, whether the worker was cancelled while it ran)."""
         done = asyncio.wrap_future(self._journal_thread.submit(call, *args))
         cancelled = False
         while not done.done():
@@ -800,10 +808,7 @@ class BatchRunner:
                 await asyncio.shield(done)
             except asyncio.CancelledError:
                 cancelled = True
-        result = done.result()
-        if cancelled:
-            raise asyncio.CancelledError
-        return result
+        return done.result(), cancelled
 
     async def _unsent(self, name: str, message: str) -> None:
         """A `creating` row whose create was never sent: pending again, nothing billed."""

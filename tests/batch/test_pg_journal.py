@@ -18,6 +18,7 @@ from minimax_s2v.batch import (
     read_jobs,
 )
 from minimax_s2v.batch.pg_journal import PostgresJournal, shown_url
+from minimax_s2v.batch.runner import STAGING_DIR
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, video_bytes
 from minimax_s2v.fake.clock import ScaledClock
 from minimax_s2v.limits.protocol import Limits
@@ -121,3 +122,33 @@ async def test_three_runners_on_one_journal_save_each_video_once(
     with PostgresJournal(pg_url) as journal:
         assert journal.counts()[JobState.SAVED] == 9
         assert {t for _, t in journal.task_ids()} == set(fake.tasks)
+
+
+async def test_a_run_with_nothing_to_download_clears_the_staging_of_runners_gone(
+    pg_url: str, tmp_path: Path
+) -> None:
+    jobs, _ = read_jobs(write_jobs(tmp_path, 2))
+    out = tmp_path / "out"
+    clock = ScaledClock(SCALE)
+    fake = FakeMiniMax(clock=clock, stage_seconds=(1.0, 1.0, 2.0))
+
+    async def once() -> BatchRunner:
+        client = AsyncMiniMaxVideo(
+            FAKE_API_KEY, transport=fake.async_transport(), retry=RetryPolicy.none()
+        )
+        with PostgresJournal(pg_url) as journal:
+            async with client:
+                runner = BatchRunner(
+                    client, jobs, out, journal, FAST, clock=clock.now, sleep=clock.sleep
+                )
+                await runner.run()
+                return runner
+
+    await once()  # every job saved
+    gone = out / STAGING_DIR / "a-runner-that-was-killed"
+    gone.mkdir(parents=True)
+    (gone / "clip0.mp4.part").write_bytes(b"half a video")
+    again = await once()  # nothing left to create or download: no staging folder of its own
+    assert again.creates_sent == 0
+    assert not (out / STAGING_DIR).exists()
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["clip0.mp4", "clip1.mp4"]

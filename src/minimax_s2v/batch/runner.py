@@ -376,9 +376,9 @@ class BatchRunner:
             if self._grace is not None:
                 self._grace.cancel()
             self._journal_thread.shutdown(wait=True)  # every worker waited for its writes
-            with contextlib.suppress(OSError):  # only if empty: never a user's file
-                self._staging.rmdir()
-                (self.out_dir / STAGING_DIR).rmdir()
+            for folder in (self._staging, self.out_dir / STAGING_DIR):
+                with contextlib.suppress(OSError):  # only if empty: never a user's file
+                    folder.rmdir()  # each on its own: this run may have made no folder of its own
         if self.unjournaled:
             raise JournalWriteError(
                 "the journal could not record billed tasks: "

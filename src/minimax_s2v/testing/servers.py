@@ -2,9 +2,10 @@
 
 Each runs in a fresh temporary folder (its data, its socket, its log), listens on no TCP port,
 and is stopped and deleted on exit: nothing is left behind. `postgres_down` takes a running
-Postgres away and brings it back on the same data (a store outage mid-run); a Redis is taken
-away by killing its `pid` (it keeps nothing: a new one is the same Redis back). `ServerUnavailable` says why one
-cannot start here (binary absent), so a test can skip with that reason.
+Postgres away and brings it back on the same data (a store outage mid-run); a Redis is
+taken away by killing its `pid` (it keeps nothing: a new one is the same Redis back).
+`ServerUnavailable` says why one cannot start here (binary absent), so a test can skip with
+that reason.
 
 Postgres refuses to run as root: as root, the folder is handed to the `postgres` user (made by
 Debian's package) and initdb and the server run under `runuser`. The binaries are looked up on

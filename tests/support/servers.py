@@ -16,19 +16,17 @@ from minimax_s2v.testing.servers import (
 )
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
+def _redis() -> Iterator[RunningServer]:
     if importlib.util.find_spec("redis") is None:
         pytest.skip('the redis client is not installed (pip install "minimax-s2v[redis]")')
     try:
         with redis_server() as server:
-            yield server.url
+            yield server
     except ServerUnavailable as exc:
         pytest.skip(f"no Redis here: {exc}")
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[RunningServer]:
+def _postgres() -> Iterator[RunningServer]:
     if importlib.util.find_spec("psycopg") is None:
         pytest.skip('psycopg is not installed (pip install "minimax-s2v[postgres]")')
     try:
@@ -36,6 +34,29 @@ def postgres() -> Iterator[RunningServer]:
             yield server
     except ServerUnavailable as exc:
         pytest.skip(f"no Postgres here: {exc}")
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    for server in _redis():
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[RunningServer]:
+    yield from _postgres()
+
+
+@pytest.fixture
+def redis_to_stop() -> Iterator[RunningServer]:
+    """A Redis of the test's own, which it may kill (`pid`)."""
+    yield from _redis()
+
+
+@pytest.fixture
+def postgres_to_stop() -> Iterator[RunningServer]:
+    """A Postgres of the test's own, which it may take away (`postgres_down`)."""
+    yield from _postgres()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ One database (or one schema, via `options=-csearch_path=...` in the URL) holds o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import socket
@@ -29,7 +30,13 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
-from minimax_s2v.batch.journal import SCHEMA_VERSION, JobRecord, JobState, JournalError
+from minimax_s2v.batch.journal import (
+    SCHEMA_VERSION,
+    JobRecord,
+    JobState,
+    JournalError,
+    JournalWriteError,
+)
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -125,6 +132,7 @@ class PostgresJournal:
                 'a Postgres journal needs psycopg: pip install "minimax-s2v[postgres]"'
             ) from None
         self.path = shown_url(url)
+        self._errors: type[Exception] = psycopg.Error
         self.runner_id = f"{socket.gethostname()}-{secrets.token_hex(6)}"
         try:
             self._db = psycopg.connect(url, autocommit=True)
@@ -159,27 +167,27 @@ class PostgresJournal:
     # --- reading ------------------------------------------------------------------------
 
     def get(self, name: str) -> JobRecord | None:
-        with self._db.transaction():
+        with self._transaction():
             row = self._db.execute(
                 f"SELECT {_COLUMNS} FROM jobs WHERE name = %s", (name,)
             ).fetchone()
         return None if row is None else _record(row)
 
     def records(self) -> Iterator[JobRecord]:
-        with self._db.transaction():
+        with self._transaction():
             rows = self._db.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY line, name").fetchall()
         for row in rows:
             yield _record(row)
 
     def counts(self) -> dict[JobState, int]:
-        with self._db.transaction():
+        with self._transaction():
             rows = self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
         found: dict[str, int] = {state: int(count) for state, count in rows}
         return {state: found.get(state.value, 0) for state in JobState}
 
     def task_ids(self) -> list[tuple[str, str]]:
         """(job name, task id) for every task ever created, by any runner: what was paid for."""
-        with self._db.transaction():
+        with self._transaction():
             rows = self._db.execute(
                 "SELECT name, task_id FROM events WHERE state = %s ORDER BY id",
                 (JobState.CREATED.value,),
@@ -188,7 +196,7 @@ class PostgresJournal:
 
     def live_runners(self) -> set[str]:
         """The runners whose sessions still exist (this one included)."""
-        with self._db.transaction():
+        with self._transaction():
             rows = self._db.execute(
                 f"SELECT id FROM runners WHERE {_LIVE.format(owner='runners.id')}"
             ).fetchall()
@@ -201,7 +209,7 @@ class PostgresJournal:
 
         Pending jobs are returned without being taken: `creating` takes them.
         """
-        with self._db.transaction():
+        with self._transaction():
             row = self._db.execute(
                 f"SELECT {_COLUMNS} FROM jobs WHERE name = %(name)s AND {_FREE} "
                 "FOR UPDATE SKIP LOCKED",
@@ -223,7 +231,7 @@ class PostgresJournal:
         another runner meanwhile); None when none is left. Returns the job claimed.
         """
         names = [name, *among]
-        with self._db.transaction():
+        with self._transaction():
             row = self._db.execute(
                 "SELECT name FROM jobs WHERE state = %(pending)s AND name = ANY(%(names)s) "
                 f"AND {_FREE} ORDER BY (name = %(name)s) DESC, line "
@@ -248,7 +256,7 @@ class PostgresJournal:
         """Record new jobs as pending; returns the names whose recorded spec differs."""
         changed: list[str] = []
         now = time.time()
-        with self._db.transaction():
+        with self._transaction():
             for name, line, spec in jobs:
                 self._db.execute(
                     "INSERT INTO jobs (name, line, spec, state, updated) "
@@ -294,7 +302,7 @@ class PostgresJournal:
         self._move(name, JobState.UNCERTAIN, "error = %s", (message,), detail=message)
 
     def note(self, name: str, message: str) -> None:
-        with self._db.transaction():
+        with self._transaction():
             self._db.execute(
                 "UPDATE jobs SET error = %s, updated = %s WHERE name = %s AND owner = %s",
                 (message, time.time(), name, self.runner_id),
@@ -307,7 +315,7 @@ class PostgresJournal:
         """`creating` rows of runners that are gone become `uncertain`; returns their names."""
         message = "the run stopped while a create was in flight: a task may exist"
         now = time.time()
-        with self._db.transaction():
+        with self._transaction():
             rows = self._db.execute(
                 f"SELECT name, task_id FROM jobs WHERE state = %(creating)s AND owner <> %(me)s "
                 f"AND NOT {_LIVE.format(owner='jobs.owner')} ORDER BY line FOR UPDATE SKIP LOCKED",
@@ -338,6 +346,19 @@ class PostgresJournal:
 
     # --- pieces -------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction of a running batch. The database going away (a restart, a failover,
+        a cut connection) is a `JournalWriteError`, as a full disk is for SQLite: the runner
+        then keeps and names the billed task ids it could not record, and stops."""
+        try:
+            with self._db.transaction():
+                yield
+        except self._errors as exc:
+            raise JournalWriteError(
+                f"cannot use the journal {self.path}: {exc}", path=self.path
+            ) from exc
+
     def _move(
         self,
         name: str,
@@ -348,7 +369,7 @@ class PostgresJournal:
         task_id: str | None = None,
         detail: str | None = None,
     ) -> None:
-        with self._db.transaction():
+        with self._transaction():
             self._write(name, state, assignments, values, task_id=task_id, detail=detail)
 
     def _write(

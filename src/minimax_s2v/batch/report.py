@@ -55,6 +55,9 @@ class BatchReport:
     """Why the run stopped creating early (a refused key, no balance, a usage window)."""
     halted_code: int | None = None
     """The API code that stopped it (maps to the CLI's exit code)."""
+    outage: str | None = None
+    """The shared store that went away and ended the run (the rate limiter's Redis): every
+    job kept its state, and the same command resumes once the store answers (exit 8)."""
     creates_sent: int = 0
     creates_refused: int = 0
     queries_refused: int = 0
@@ -79,6 +82,7 @@ class BatchReport:
             "counts": self.counts,
             "halted": self.halted,
             "halted_code": self.halted_code,
+            "outage": self.outage,
             "journal": self.journal,
             "creates_sent": self.creates_sent,
             "creates_refused": self.creates_refused,

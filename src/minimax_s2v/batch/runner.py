@@ -14,6 +14,15 @@ limiters see every refusal (the client is built with `RetryPolicy.none()`):
   path, size and sha256, then rename into place. A killed run leaves either the complete file
   or none (the staging folder is emptied by the next run), and a saved job whose file is missing
   or differs is downloaded again.
+
+A shared limiter whose store goes away (Redis down) ends the run rather than falling back to
+limits in this process: the other processes on the key would not see this one's requests, so
+together they would send more than the key's limit (refusals, then 2045) exactly while the
+store is being repaired. Nothing is lost by stopping: no create starts, the creates and
+downloads already under way finish and are journaled, every other job keeps its state
+(pending, or its task id) and the same command resumes once the store answers
+(`BatchReport.outage`, exit 8 on the command line). A store that fails only to *record* an
+answer is logged and ignored: the answer is what the run must keep.
 """
 
 from __future__ import annotations
@@ -262,6 +271,8 @@ class BatchRunner:
         self.halted: str | None = None
         """Why no more creates are sent (a refused key, no balance, a usage window)."""
         self.halted_code: int | None = None
+        self.outage: str | None = None
+        """The shared store that could not be reached (the rate limiter's): the run ended."""
         self._stopped = False
         """No more work at all: a stop (signal, unexpected error) or a refused key."""
         self._halt_event = asyncio.Event()
@@ -462,6 +473,7 @@ class BatchRunner:
             journal=str(self.journal.path),
             halted=self.halted,
             halted_code=self.halted_code,
+            outage=self.outage,
             creates_sent=self.creates_sent,
             creates_refused=self.creates_refused,
             queries_refused=self.queries_refused,
@@ -531,18 +543,18 @@ class BatchRunner:
             try:  # committed (synced to disk) before the billed call: awaited to its end
                 claimed, stopped = await self._journal_call(self.journal.creating, name, among)
             except JournalWriteError:
-                ticket.done()  # nothing was sent
+                _finish(ticket)  # nothing was sent
                 raise
             if stopped:  # cancelled during the commit: the row it made is pending again
-                ticket.done()
+                _finish(ticket)
                 if claimed is not None:  # (a shared journal may have claimed another job)
                     await self._unsent(claimed, "stopped before the create was sent")
                 raise asyncio.CancelledError
             if claimed is None:  # every pending job is someone else's now
-                ticket.done()
+                _finish(ticket)
                 return name, JobState.PENDING
             if self.halted is not None:  # halted by another job during the commit
-                ticket.done()
+                _finish(ticket)
                 await self._unsent(claimed, f"not sent: {self.halted}")
                 return claimed, JobState.PENDING
             if claimed != name:
@@ -598,9 +610,13 @@ class BatchRunner:
                 acquire.add_done_callback(_release_unused)
         if not acquire.done() or acquire.cancelled():
             return None
-        ticket = acquire.result()
+        try:
+            ticket = acquire.result()
+        except Exception as exc:  # noqa: BLE001 - any limiter failure: nothing was sent
+            self._limiter_lost(exc)
+            return None
         if self.halted is not None:
-            ticket.done()
+            _finish(ticket)
             return None
         return ticket
 
@@ -665,13 +681,15 @@ class BatchRunner:
             if not first:
                 await self._sleep(min(next(pauses), max(0.0, deadline - self._clock())))
             first = False
-            ticket = await self.queries.acquire()
+            ticket = await self._query_ticket()
+            if ticket is None:
+                break
             try:
                 status = await self._send(ticket, self.client.status(task_id))
             except MiniMaxError as exc:
                 if _refusal(exc):
                     self.queries_refused += 1
-                    self.queries.refused()
+                    _tell(self.queries.refused, name)
                 elif _halting(exc):
                     self._halt(exc)
                     break
@@ -688,7 +706,7 @@ class BatchRunner:
                 if self._clock() >= deadline:
                     break
                 continue
-            self.queries.succeeded()
+            _tell(self.queries.succeeded, name)
             if status.state is TaskState.SUCCESS and status.file_id is not None:
                 await self._journaled(self.journal.succeeded, name, status.file_id)
                 self._count(name, JobState.SUCCEEDED, f"file {status.file_id}", task_id)
@@ -698,6 +716,8 @@ class BatchRunner:
             if self._clock() >= deadline:
                 break
         message = f"task {task_id} still running when this run stopped waiting: run again"
+        if self.outage is not None:
+            message = f"task {task_id} not polled further ({self.outage}): run again"
         await self._journaled(self.journal.note, name, message)
         return JobState.CREATED
 
@@ -715,7 +735,10 @@ class BatchRunner:
         for attempt in range(1, self.options.download_attempts + 1):
             if self._stopped:
                 break
-            ticket = await self.queries.acquire()  # the retrieve is a query too
+            ticket = await self._query_ticket()  # the retrieve is a query too
+            if ticket is None:
+                last = self.outage or "stopped"
+                break
             part = staging / f"{job.filename}.{secrets.token_hex(4)}"
             try:
                 await self._send(ticket, self.client.download(file_id, part))
@@ -723,7 +746,7 @@ class BatchRunner:
                 last = str(exc)
                 if _refusal(exc):
                     self.queries_refused += 1
-                    self.queries.refused()
+                    _tell(self.queries.refused, name)
                     continue
                 if _halting(exc):
                     self._halt(exc)
@@ -735,7 +758,7 @@ class BatchRunner:
             except OSError as exc:  # a full disk, a read-only folder: the job waits for a re-run
                 last = f"cannot write under {self.out_dir}: {exc.strerror or exc}"
                 break
-            self.queries.succeeded()
+            _tell(self.queries.succeeded, name)
             try:
                 size, digest = await asyncio.to_thread(sha256_of, part)
                 # Journal first, then the rename: a crash in between leaves `saved` with no
@@ -786,7 +809,7 @@ class BatchRunner:
         try:
             return await request
         finally:
-            ticket.done()
+            _finish(ticket)  # a store gone meanwhile must not replace the answer
 
     async def _journaled(self, call: Callable[..., T], *args: Any) -> T:
         """`call(*args)` on the journal's thread, while the loop serves the other jobs.
@@ -865,6 +888,32 @@ class BatchRunner:
             logger.warning("batch: no more creates: %s", reason)
         self._halt_event.set()
 
+    async def _query_ticket(self) -> Permit | None:
+        """A query token, or None once the run stopped or the limiter's store is gone."""
+        if self._stopped:
+            return None
+        try:
+            return await self.queries.acquire()
+        except Exception as exc:  # noqa: BLE001 - any limiter failure: nothing was sent
+            self._limiter_lost(exc)
+            return None
+
+    def _limiter_lost(self, exc: Exception) -> None:
+        """The limiter cannot admit (its Redis is down): end the run as the module docstring
+        argues. No new create, poll or download starts; those under way finish."""
+        if self.outage is None:
+            self.outage = f"the shared rate limiter's store could not be reached ({exc})"
+            logger.error(
+                "batch: %s: no new request is sent; every job's state is in %s: once the "
+                "store answers, run the same command again to resume",
+                self.outage,
+                self.journal.path,
+            )
+        if self.halted is None:
+            self.halted = self.outage  # logged above; `_halt_creates` wakes the queued creators
+        self._halt_creates(self.outage, None)
+        self._stopped = True
+
     def _backoff(self, attempt: int) -> float:
         return float(min(30.0, self.options.retry_wait * 2 ** (attempt - 1)))
 
@@ -880,7 +929,7 @@ class _Refused(Exception):
 def _release_unused(acquire: asyncio.Future[Permit]) -> None:
     """A token granted to a waiter that had already given up: no request, release it."""
     if not acquire.cancelled() and acquire.exception() is None:
-        acquire.result().done()
+        _finish(acquire.result())
 
 
 def _awaitable(limiter: object) -> RateLimiter | None:
@@ -895,6 +944,14 @@ def _free_name(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.name}.{number}")
     return candidate
+
+
+def _finish(ticket: Permit) -> None:
+    """`ticket.done()`; a store (Redis) that fails meanwhile only logs (see `_tell`)."""
+    try:
+        ticket.done()
+    except Exception as exc:  # noqa: BLE001 - the answer wins over the bookkeeping
+        logger.warning("batch: the rate limiter could not end a request's lease (%s)", exc)
 
 
 def _tell(step: Callable[[], None], name: str) -> None:

@@ -33,9 +33,13 @@ if TYPE_CHECKING:
 RESUME_HINT = "run the same command again to resume: nothing saved or created is done twice"
 
 
-def hints_after(report: BatchReport, code: int) -> list[str]:
-    """What to do next, one sentence per kind of job that was not saved."""
+def hints_after(report: BatchReport, code: int, store: str | None = None) -> list[str]:
+    """What to do next, one sentence per kind of job that was not saved (`store`: the rate
+    store as shown, for a run a store outage ended)."""
     hints: list[str] = []
+    if report.outage is not None:
+        named = f"the rate store {store}" if store else "the rate store"
+        hints.append(f"once {named} answers, {RESUME_HINT}")
     if code == EXIT_AUTH:
         hints.append("set MINIMAX_API_KEY (or --api-key) to a valid key, then " + RESUME_HINT)
     elif code == EXIT_QUOTA:
@@ -54,7 +58,7 @@ def hints_after(report: BatchReport, code: int) -> list[str]:
     if report.skipped_lines:
         hints.append("fix the skipped lines, then run the same command again")
     running = [job for job in report.jobs if job.state in ("pending", "created", "succeeded")]
-    if running and code not in (EXIT_AUTH, EXIT_QUOTA):
+    if running and code not in (EXIT_AUTH, EXIT_QUOTA) and report.outage is None:
         hints.append(f"{len(running)} job(s) not finished: {RESUME_HINT}")
     return hints
 
@@ -130,6 +134,7 @@ def batch(
         DEFAULT_JOURNAL_NAME,
         DEFAULT_REPORT_NAME,
         BatchOptions,
+        JournalWriteError,
         arun_batch,
     )
 
@@ -156,27 +161,35 @@ def batch(
     where = shown_url(journal) if journal else out / DEFAULT_JOURNAL_NAME
     run.stop_hint = f"every job's state is in {where}: {RESUME_HINT}"
     seams = run.seams
-    with Display(run) as display:
-        report = run_async(
-            arun_batch(
-                jobs,
-                out,
-                journal=journal,
-                options=options,
-                skip_invalid=skip_invalid,
-                api_key=secret,
-                base_url=url,
-                allow_private_urls=run.allow_private_urls,
-                transport=seams.async_transport() if seams.async_transport else None,
-                on_event=display.event,
-                rate_store=run.rate_store,
+    try:
+        with Display(run) as display:
+            report = run_async(
+                arun_batch(
+                    jobs,
+                    out,
+                    journal=journal,
+                    options=options,
+                    skip_invalid=skip_invalid,
+                    api_key=secret,
+                    base_url=url,
+                    allow_private_urls=run.allow_private_urls,
+                    transport=seams.async_transport() if seams.async_transport else None,
+                    on_event=display.event,
+                    rate_store=run.rate_store,
+                )
             )
-        )
+    except JournalWriteError as exc:  # a full disk, a Postgres gone: after billed creates
+        raise Stopped(
+            str(exc),
+            EXIT_NETWORK,
+            f"every job the journal recorded is in {where}; once it can be written again, "
+            f"{RESUME_HINT} (a job whose task id it missed is not created again: uncertain)",
+        ) from exc
     display.summary(report)
     code = batch_exit_code(report)
     if report.halted:
         click.echo(f"batch: stopped creating: {report.halted}", err=True)
-    hints = hints_after(report, code)
+    hints = hints_after(report, code, shown_url(run.rate_store) if run.rate_store else None)
     for hint in hints:
         click.echo(f"hint: {hint}", err=True)
     target = report_path or out / DEFAULT_REPORT_NAME

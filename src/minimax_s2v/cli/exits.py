@@ -43,8 +43,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_MODERATION: "the prompt, image or generated video was refused by moderation",
     EXIT_TASK_FAILED: "the generation task ended with status Fail",
     EXIT_TIMEOUT: "the task did not finish within --timeout; it may still finish (`resume`)",
-    EXIT_NETWORK: "network, server, protocol or disk error after a create or the retries "
-    "(the hint says whether a task may exist)",
+    EXIT_NETWORK: "network, server, protocol or disk error after a create or the retries, or "
+    "a shared store (Redis, Postgres) gone mid-run (the hint says whether a task may exist)",
     EXIT_INCOMPLETE: "batch: some jobs were not saved (the report and the journal say which)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
     EXIT_HANGUP: "stopped by SIGHUP (terminal closed); cleaned up like Ctrl-C",
@@ -164,9 +164,12 @@ def interrupt_code(stopped: BaseException) -> int:
 
 
 def batch_exit_code(report: BatchReport) -> int:
-    """0 when every job was saved; the halting error's code; else `EXIT_INCOMPLETE`."""
+    """0 when every job was saved; the halting error's code; `EXIT_NETWORK` when a shared store
+    went away; else `EXIT_INCOMPLETE`."""
     from minimax_s2v.errors.exceptions import error_for_code
 
     if report.halted_code is not None:
         return exit_code_for(error_for_code(report.halted_code, report.halted))
+    if report.outage is not None:
+        return EXIT_NETWORK
     return EXIT_OK if report.all_saved else EXIT_INCOMPLETE

@@ -1,8 +1,11 @@
 """Throwaway Redis and Postgres servers on Unix sockets, for tests and benchmarks.
 
 Each runs in a fresh temporary folder (its data, its socket, its log), listens on no TCP port,
-and is stopped and deleted on exit: nothing is left behind. `ServerUnavailable` says why one
-cannot start here (binary absent), so a test can skip with that reason.
+and is stopped and deleted on exit: nothing is left behind. `postgres_down` takes a running
+Postgres away and brings it back on the same data (a store outage mid-run); a Redis is
+taken away by killing its `pid` (it keeps nothing: a new one is the same Redis back).
+`ServerUnavailable` says why one cannot start here (binary absent), so a test can skip with
+that reason.
 
 Postgres refuses to run as root: as root, the folder is handed to the `postgres` user (made by
 Debian's package) and initdb and the server run under `runuser`. The binaries are looked up on
@@ -114,7 +117,7 @@ def postgres_server() -> Iterator[RunningServer]:
     bindir = postgres_bindir()
     prefix, uid = _as_user()
     folder = Path(tempfile.mkdtemp(prefix="minimax-pg-"))
-    data, log = folder / "data", folder / "postgres.log"
+    data = folder / "data"
     if uid is not None:
         os.chown(folder, uid, -1)
     try:
@@ -126,15 +129,8 @@ def postgres_server() -> Iterator[RunningServer]:
         )
         if done.returncode != 0:
             raise ServerUnavailable(f"initdb failed: {done.stderr.decode(errors='replace')}")
-        server = [str(bindir / "postgres"), "-D", str(data), "-k", str(folder)]
-        server += ["-c", "listen_addresses=", "-c", "fsync=off", "-c", "max_connections=50"]
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [*prefix, *server], stdin=subprocess.DEVNULL, stdout=out, stderr=out
-            )
+        process = _start_postgres(folder)
         try:
-            _wait_for(folder / ".s.PGSQL.5432", process, log)
-            _wait_ready(folder, process, log)
             yield RunningServer(
                 f"postgresql://postgres@/postgres?host={folder}", folder, process.pid
             )
@@ -144,14 +140,62 @@ def postgres_server() -> Iterator[RunningServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _stop_postgres(data: Path, process: subprocess.Popen[bytes]) -> None:
-    """SIGINT ("fast" shutdown) to the postmaster itself: `runuser` does not pass it on."""
+_RESTARTED: dict[Path, subprocess.Popen[bytes]] = {}
+"""The server `postgres_down` started again, by folder: stopped with the original."""
+
+
+def _start_postgres(folder: Path) -> subprocess.Popen[bytes]:
+    """The postmaster on `folder/data`, listening on a socket in `folder`; once it answers."""
+    prefix, _ = _as_user()
+    server = [str(postgres_bindir() / "postgres"), "-D", str(folder / "data"), "-k", str(folder)]
+    server += ["-c", "listen_addresses=", "-c", "fsync=off", "-c", "max_connections=50"]
+    log = folder / "postgres.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [*prefix, *server], stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+    _wait_for(folder / ".s.PGSQL.5432", process, log)
+    _wait_ready(folder, process, log)
+    return process
+
+
+def _signal_postmaster(data: Path, sig: signal.Signals) -> None:
+    """`sig` to the postmaster itself (`runuser` does not pass signals on), then wait until
+    it is gone (it removes its pid file last)."""
+    pid_file = data / "postmaster.pid"
     with contextlib.suppress(OSError, ValueError, IndexError):
-        os.kill(int((data / "postmaster.pid").read_text().split()[0]), signal.SIGINT)
-    try:  # runuser ends when the postmaster has
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        _stop(process, signal.SIGTERM)
+        os.kill(int(pid_file.read_text().split()[0]), sig)
+    deadline = time.monotonic() + START_SECONDS
+    while pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _stop_postgres(data: Path, process: subprocess.Popen[bytes]) -> None:
+    """SIGINT ("fast" shutdown) to the postmaster, the first one or the one restarted."""
+    _signal_postmaster(data, signal.SIGINT)
+    for started in (process, _RESTARTED.pop(data.parent, None)):
+        if started is None:
+            continue
+        try:  # runuser ends when the postmaster has
+            started.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            _stop(started, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def postgres_down(server: RunningServer) -> Iterator[None]:
+    """`server` (from `postgres_server`) gone for the body of the `with`: an immediate
+    shutdown, as in a crash (every session cut, nothing flushed), then started again on the
+    same data and socket, as after a restart or a failover."""
+    data = server.folder / "data"
+    _signal_postmaster(data, signal.SIGQUIT)
+    try:
+        yield
+    finally:
+        previous = _RESTARTED.pop(server.folder, None)
+        if previous is not None:
+            previous.wait(timeout=15)
+        _RESTARTED[server.folder] = _start_postgres(server.folder)
 
 
 def _wait_ready(folder: Path, process: subprocess.Popen[bytes], log: Path) -> None:

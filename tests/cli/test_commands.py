@@ -20,6 +20,7 @@ from minimax_s2v.cli.exits import (
     EXIT_AUTH,
     EXIT_INTERRUPTED,
     EXIT_MODERATION,
+    EXIT_NETWORK,
     EXIT_OK,
     EXIT_TASK_FAILED,
     EXIT_TIMEOUT,
@@ -208,6 +209,40 @@ def test_a_task_that_ended_is_not_reported_as_may_exist(
     assert "ended without a video" in hint
     assert "download FILE_ID" not in hint
     assert "keeps running" not in hint
+
+
+DOWNLOAD_FAILS = Faults(server_error=1.0, operations=frozenset({"download"}))
+
+
+def test_wait_whose_download_fails_resumes_with_the_users_out_and_force(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path, DOWNLOAD_FAILS)
+    task_id = submitted(env)
+    out = tmp_path / "c.mp4"
+    out.write_bytes(b"an older take")
+    result = env.run("wait", task_id, "--out", str(out), "--force", "--json")
+    assert result.exit_code == EXIT_NETWORK, result.output
+    answer = one_json(result)
+    file_id = env.fake.tasks[task_id].file_id
+    assert (answer["task_id"], answer["file_id"]) == (task_id, str(file_id))
+    assert answer["resume"] == f"minimax-video download {file_id} --out {out} --force"
+
+
+def test_download_that_fails_resumes_with_the_same_download(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path, DOWNLOAD_FAILS)
+    task_id = submitted(env)
+    env.clock.advance(sum(env.fake.stage_seconds) + 1)
+    file_id = env.fake.tasks[task_id].file_id
+    out = str(tmp_path / "c.mp4")
+    result = env.run("download", str(file_id), "--out", out, "--json")
+    assert result.exit_code == EXIT_NETWORK, result.output
+    answer = one_json(result)
+    assert (answer["task_id"], answer["task_may_exist"]) == (None, False)
+    assert answer["resume"] == f"minimax-video download {file_id} --out {out}"
+    assert "running" not in answer["hint"]
 
 
 class _StopOnDownload(httpx.BaseTransport):

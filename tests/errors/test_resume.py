@@ -21,7 +21,7 @@ from minimax_s2v.cli.exits import (
     EXIT_USAGE,
 )
 from minimax_s2v.errors.resume import Resume, resume_of, task_may_exist_after_create
-from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults
+from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults, ManualClock
 from tests.cli.test_app import make_env, png
 from tests.support.clients import MODES, Mode, call, close, new_client, new_fake, sleeper
 
@@ -398,3 +398,188 @@ async def test_ctrl_c_during_the_create_carries_a_resume_that_says_a_task_may_ex
     resume = resume_of(caught.value)
     assert resume is not None
     assert (resume.task_id, resume.task_may_exist, resume.command()) == (None, True, None)
+
+
+# --- the library's wait and download: the record an application shows its user --------------
+
+
+def finished_task(fake: FakeMiniMax, clock: ManualClock) -> tuple[str, str]:
+    """A task created out of band that has since succeeded: (task id, file id)."""
+    from tests.support.clients import sync_client
+
+    client, _ = sync_client(fake)
+    with client:
+        task_id = client.submit(png(), "waves")
+    clock.advance(sum(fake.stage_seconds) + 1)
+    return task_id, str(fake.tasks[task_id].file_id)
+
+
+def running_task(fake: FakeMiniMax) -> str:
+    from tests.support.clients import sync_client
+
+    client, _ = sync_client(fake)
+    with client:
+        return client.submit(png(), "waves")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_wait_that_times_out_names_the_task_and_the_wait_that_resumes_it(
+    mode: Mode,
+) -> None:
+    fake, clock = new_fake()
+    task_id = running_task(fake)
+    client, _ = new_client(mode, fake)
+    with pytest.raises(errors.WaitTimeoutError) as caught:
+        await call(client, "wait", task_id, timeout=5, sleep=sleeper(mode, clock), clock=clock.now)
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.file_id, resume.task_may_exist) == (task_id, None, True)
+    assert resume.command() == f"minimax-video wait {task_id} --out video.mp4"
+    assert f"task {task_id} may still be running" in " ".join(caught.value.__notes__)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_wait_whose_polls_keep_failing_still_names_the_task(mode: Mode) -> None:
+    fake, clock = new_fake(
+        Faults(server_error=1.0, operations=frozenset({"queryVideoGenerationTask"}))
+    )
+    task_id = running_task(fake)
+    client, _ = new_client(mode, fake)
+    with pytest.raises(MiniMaxError) as caught:
+        await call(client, "wait", task_id, timeout=5, sleep=sleeper(mode, clock), clock=clock.now)
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.task_may_exist) == (task_id, True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_wait_on_a_task_that_failed_offers_no_command(mode: Mode) -> None:
+    fake, clock = new_fake(Faults(task_fail=1.0))
+    task_id, _ = finished_task(fake, clock)
+    client, _ = new_client(mode, fake)
+    with pytest.raises(errors.TaskFailedError) as caught:
+        await call(client, "wait", task_id, sleep=sleeper(mode, clock), clock=clock.now)
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.task_may_exist, resume.command()) == (task_id, False, None)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_wait_stopped_by_ctrl_c_or_cancellation_names_the_task(mode: Mode) -> None:
+    fake, _ = new_fake()
+    task_id = running_task(fake)
+    stop: type[BaseException] = KeyboardInterrupt if mode == "sync" else asyncio.CancelledError
+
+    def interrupt(seconds: float) -> None:
+        raise stop
+
+    async def ainterrupt(seconds: float) -> None:
+        raise stop
+
+    client, _ = new_client(mode, fake)
+    with pytest.raises(stop) as caught:
+        await call(client, "wait", task_id, sleep=interrupt if mode == "sync" else ainterrupt)
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.task_may_exist) == (task_id, True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("overwrite", [False, True])
+async def test_a_failed_download_names_the_file_and_the_download_that_resumes_it(
+    mode: Mode, overwrite: bool, tmp_path: Path
+) -> None:
+    fake, clock = new_fake(Faults(server_error=1.0, operations=frozenset({"download"})))
+    _, file_id = finished_task(fake, clock)
+    client, _ = new_client(mode, fake)
+    dest = tmp_path / "clip.mp4"
+    with pytest.raises(errors.DownloadError) as caught:
+        await call(client, "download", int(file_id), dest, overwrite=overwrite)
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.task_id, resume.file_id, resume.task_may_exist) == (None, file_id, False)
+    force = " --force" if overwrite else ""
+    assert resume.command() == f"minimax-video download {file_id} --out {dest}{force}"
+    said = resume.describe()
+    assert said.startswith(f"file {file_id} is at MiniMax")
+    assert "task" not in said
+    assert said in caught.value.__notes__
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_download_refused_by_its_destination_still_names_the_file(
+    mode: Mode, tmp_path: Path
+) -> None:
+    fake, clock = new_fake()
+    _, file_id = finished_task(fake, clock)
+    dest = tmp_path / "clip.mp4"
+    dest.write_bytes(b"mine")
+    client, _ = new_client(mode, fake)
+    with pytest.raises(errors.InputError, match="already exists") as caught:
+        await call(client, "download", file_id, dest)
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.file_id, resume.out) == (file_id, str(dest))
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_download_cut_off_by_ctrl_c_or_cancellation_names_the_file(
+    mode: Mode, tmp_path: Path
+) -> None:
+    fake, clock = new_fake()
+    _, file_id = finished_task(fake, clock)
+    stop: type[BaseException] = KeyboardInterrupt if mode == "sync" else asyncio.CancelledError
+
+    def stop_on_download(request: httpx.Request) -> None:
+        if request.url.path.startswith("/download/"):
+            raise stop
+
+    client, _ = new_client(mode, fake, before=stop_on_download)
+    with pytest.raises(stop) as caught:
+        await call(client, "download", file_id, tmp_path)
+    await close(client)
+    resume = resume_of(caught.value)
+    assert resume is not None
+    assert (resume.file_id, resume.out, resume.task_may_exist) == (file_id, str(tmp_path), False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_ids_minimax_does_not_know_carry_no_record(mode: Mode, tmp_path: Path) -> None:
+    fake, clock = new_fake()
+    client, _ = new_client(mode, fake)
+    with pytest.raises(errors.InvalidParametersError) as waited:
+        await call(client, "wait", "999", sleep=sleeper(mode, clock), clock=clock.now)
+    with pytest.raises(errors.InvalidParametersError) as downloaded:
+        await call(client, "download", 999, tmp_path)
+    with pytest.raises(errors.InputError) as malformed:
+        await call(client, "download", "not-an-id", tmp_path)
+    await close(client)
+    assert [resume_of(c.value) for c in (waited, downloaded, malformed)] == [None, None, None]
+
+
+def test_an_outer_record_refines_a_record_of_the_same_job_and_only_that() -> None:
+    exc = errors.WaitTimeoutError("still running", task_id="7")
+    errors.resume.attach(exc, Resume("7"))
+    errors.resume.attach(exc, Resume("8", None, "a.mp4"))  # another job: the first one stays
+    assert resume_of(exc) == Resume("7")
+    errors.resume.attach(exc, Resume("7", None, "clip.mp4", True))  # the same, with --out
+    assert resume_of(exc) == Resume("7", None, "clip.mp4", True)
+    assert exc.__notes__ == [Resume("7", None, "clip.mp4", True).describe()]  # no stale note
+    errors.resume.attach(exc, Resume("7", None, "other.mp4"))  # a different output: not the same
+    assert resume_of(exc) == Resume("7", None, "clip.mp4", True)
+
+
+def test_a_file_record_refined_by_its_task_names_both() -> None:
+    exc = errors.DownloadError("cut")
+    errors.resume.attach(exc, Resume(None, "42", "c.mp4", False, False))
+    errors.resume.attach(exc, Resume("7", "42", "c.mp4", False, False))
+    resume = resume_of(exc)
+    assert resume is not None
+    assert resume.describe().startswith("task 7 succeeded, file 42 is at MiniMax")

@@ -461,3 +461,16 @@ def test_the_cli_refuses_a_private_image_url_unless_allowed(
         allowed = CliRunner().invoke(cli, submit, env={**env, "MINIMAX_ALLOW_PRIVATE_URLS": "1"})
     assert host.hits[before:] == ["/cli.png"]  # fetched, checked, then the create went out
     assert len(fake.tasks) == tasks + 1, allowed.output
+
+
+def test_a_refusal_tells_library_and_cli_users_each_their_own_switch() -> None:
+    from minimax_s2v.cli.app import cli
+
+    flags = [p for c in cli.commands.values() for p in c.params if p.name == "allow_private_urls"]
+    assert flags  # the CLI's switch, as click reads it
+    with pytest.raises(addresses.AddressNotAllowedError) as caught:
+        AddressPolicy().check_url("http://127.0.0.1/face.png", "image")
+    said = caught.value.message
+    assert "the client's allow_private_urls=True" in said
+    for flag in flags:
+        assert f"the CLI's {flag.opts[0]} or {flag.envvar}=1" in said

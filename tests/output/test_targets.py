@@ -3,7 +3,9 @@ FIFO, device or link; all checked before the billed create."""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -13,7 +15,16 @@ from minimax_s2v import InputError
 from minimax_s2v.cli.exits import EXIT_AUTH, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
 from minimax_s2v.fake import Faults
 from tests.cli.test_app import Env, make_env, png
-from tests.support.clients import MODES, Mode, call, close, new_client, new_fake, sleeper
+from tests.support.clients import (
+    MODES,
+    Mode,
+    Spy,
+    call,
+    close,
+    new_client,
+    new_fake,
+    sleeper,
+)
 
 
 @pytest.fixture
@@ -151,6 +162,53 @@ async def test_generate_never_replaces_a_file_that_appears_while_it_runs(
     assert resume.task_id == task_id
     assert resume.file_id == str(fake.tasks[task_id].file_id)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]  # no .part left
+
+
+def _claim_the_final_name(folder: Path) -> Callable[[httpx.Request], None]:
+    """Writes `<file_id>.mp4` into `folder` as the retrieve is sent: the name is only known
+    after the create, so only the download can refuse it."""
+
+    def claim(request: httpx.Request) -> None:
+        if request.url.path == "/v1/files/retrieve":
+            (folder / f"{request.url.params['file_id']}.mp4").write_bytes(b"mine")
+
+    return claim
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_generate_into_a_folder_names_a_final_file_that_already_exists(
+    mode: Mode, tmp_path: Path
+) -> None:
+    from minimax_s2v.errors.exceptions import OutputFileError
+
+    fake, clock = new_fake()
+    client, _ = new_client(mode, fake, before=_claim_the_final_name(tmp_path))
+    with pytest.raises(OutputFileError, match="already exists") as caught:
+        await call(
+            client,
+            "generate",
+            png(),
+            "w",
+            f"{tmp_path}/",
+            sleep=sleeper(mode, clock),
+            clock=clock.now,
+        )
+    await close(client)
+    (task,) = fake.tasks.values()
+    assert caught.value.path == str(tmp_path / f"{task.file_id}.mp4")
+
+
+def test_generate_json_names_the_final_file_that_already_exists(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = make_env(monkeypatch, tmp_path)
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    env.seams.transport = lambda: Spy(env.fake.transport(), _claim_the_final_name(videos))
+    result = env.run("generate", "--image", env.image(), "--out", f"{videos}/", "--json")
+    assert result.exit_code == EXIT_NETWORK, result.output
+    (task,) = env.fake.tasks.values()
+    assert json.loads(result.stdout)["path"] == str(videos / f"{task.file_id}.mp4")
 
 
 @pytest.mark.parametrize("mode", MODES)

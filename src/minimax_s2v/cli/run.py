@@ -19,7 +19,7 @@ import click
 
 from minimax_s2v.client.scrub import register
 from minimax_s2v.errors.exceptions import ConfigurationError
-from minimax_s2v.errors.resume import Resume, resume_of
+from minimax_s2v.errors.resume import Resume, resume_of, unknown_to_minimax
 
 if TYPE_CHECKING:
     import httpx
@@ -146,18 +146,17 @@ class Run:
         return self.invocation.quiet
 
     def resume_for(self, exc: BaseException) -> Resume | None:
-        """The library's record on `exc`, else this run's task as `exc` left it.
+        """The library's record on `exc`, else (or when it refines it: `wait` knows the --out
+        the library's `wait` and `download` were not told) this run's task as `exc` left it.
 
         A create cut off where the library could not record it (a signal in between) counts as
         a create whose answer never came (the one rule: `Resume.after_create`).
         """
         found = resume_of(exc)
-        if found is not None:
+        if found is not None and (self.task is None or not self.task.refines(found)):
             return found
         if self.task is not None:
-            from minimax_s2v.errors.exceptions import InvalidParametersError
-
-            if isinstance(exc, InvalidParametersError) and self.task.file_id is None:
+            if unknown_to_minimax(exc) and self.task.file_id is None:
                 return None  # MiniMax does not know the task: there is nothing to resume
             return self.task.after(exc)
         if self.sends_create and isinstance(exc, KeyboardInterrupt):

@@ -43,8 +43,6 @@ IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver: TypeAlias = Callable[[str, int], list[str]]
 """(host, port) -> the addresses it resolves to, as strings."""
 
-ENV_ALLOW_PRIVATE_URLS = "MINIMAX_ALLOW_PRIVATE_URLS"
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _NUMERIC_HOST = re.compile(r"[0-9a-fA-FxX.]+")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -56,9 +54,12 @@ _LAST_32_BITS = (
     ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated (SIIT)
     _NAT64,
 )
+ENV_ALLOW_PRIVATE_URLS = "MINIMAX_ALLOW_PRIVATE_URLS"
+"""Read by the CLI's `--allow-private-urls` only: a library client is told in its constructor."""
+
 _REFUSAL = (
-    "is not allowed: only http(s) URLs of public internet hosts are fetched "
-    "(allow private addresses with allow_private_urls=True, --allow-private-urls or "
+    "is not allowed: only http(s) URLs of public internet hosts are fetched (to allow private "
+    "addresses: the client's allow_private_urls=True; the CLI's --allow-private-urls or "
     f"{ENV_ALLOW_PRIVATE_URLS}=1)"
 )
 

@@ -9,6 +9,11 @@ from `asyncio.timeout()` around a flow still leads to it. The CLI prints `Resume
 `describe()`, and puts the same facts in its `--json` answer; batch reads
 `task_may_exist_after_create` to journal a cut-off create as uncertain. The exception also gets
 a note, so a traceback in a user's log shows the ids too.
+
+Each layer records what it knows: the public `wait` the task id, the public `download` the file
+id and its destination, `generate` all of them with the output it was given. The record closest
+to the failure wins, unless an outer layer's record refines it (`Resume.refines`: the same job,
+known better), so no layer has to choose between its own facts and the ids below it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from minimax_s2v.errors.exceptions import (
     ConnectError,
     HTTPStatusError,
     InputError,
+    InvalidParametersError,
     RequestValidationError,
     SensitiveInputError,
     SensitiveOutputError,
@@ -66,6 +72,12 @@ def task_ended_by(exc: BaseException) -> bool:
     return isinstance(exc, TaskFailedError | SensitiveOutputError | SensitiveInputError)
 
 
+def unknown_to_minimax(exc: BaseException) -> bool:
+    """MiniMax does not know the task or file asked about (2013 to a query or a retrieve of an
+    id from elsewhere): nothing exists to pick up, so no record names it."""
+    return isinstance(exc, InvalidParametersError)
+
+
 @dataclass(frozen=True)
 class Resume:
     """The ids of a job that was sent, where its video should go, and whether a billed task may
@@ -98,6 +110,18 @@ class Resume:
             return replace(self, task_may_exist=False)
         return self
 
+    def refines(self, other: Resume) -> bool:
+        """Whether this record is `other` as told by a layer that knows more: it names every id
+        and the output `other` names, and at least one more (the task behind a file, the
+        `--out` a user typed)."""
+        pairs = (
+            (self.task_id, other.task_id),
+            (self.file_id, other.file_id),
+            (self.out, other.out),
+        )
+        agrees = all(theirs is None or mine == theirs for mine, theirs in pairs)
+        return agrees and any(mine is not None and theirs is None for mine, theirs in pairs)
+
     def command(self) -> str | None:
         """The exact command that finishes the job, or None when none can.
 
@@ -114,14 +138,16 @@ class Resume:
         return None
 
     def describe(self) -> str:
-        """One sentence for messages and notes: the ids, and what to do next."""
+        """One sentence for messages and notes: the ids, and what to do next.
+
+        A file without a task id (a `download` of a file id) names only the file: the task
+        behind it is not running, and the sentence must not say it is.
+        """
+        if self.file_id is not None:
+            succeeded = "" if self.task_id is None else f"task {self.task_id} succeeded, "
+            return f"{succeeded}file {self.file_id} is at MiniMax: resume with `{self.command()}`"
         if self.task_id is None:
             return MAY_EXIST if self.task_may_exist else NOTHING_CREATED
-        if self.file_id is not None:
-            return (
-                f"task {self.task_id} succeeded, file {self.file_id} is at MiniMax: "
-                f"resume with `{self.command()}`"
-            )
         if self.task_may_exist:
             return (
                 f"task {self.task_id} may still be running at MiniMax (billed): "
@@ -131,9 +157,17 @@ class Resume:
 
 
 def attach(exc: BaseException, resume: Resume) -> None:
-    """Record `resume` on `exc` (the first record wins: it is the closest to the failure)."""
-    if getattr(exc, _ATTRIBUTE, None) is not None:
-        return
+    """Record `resume` on `exc`, with a note that says it.
+
+    The first record wins (it is the closest to the failure), unless `resume` refines it (an
+    outer layer knows the same job better): then it replaces the record and its note.
+    """
+    found = getattr(exc, _ATTRIBUTE, None)
+    if found is not None:
+        if not (isinstance(found, Resume) and resume.refines(found)):
+            return
+        stale = found.describe()
+        exc.__notes__ = [note for note in getattr(exc, "__notes__", []) if note != stale]
     setattr(exc, _ATTRIBUTE, resume)
     if getattr(exc, "task_id", "") is None:
         exc.task_id = resume.task_id  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ from minimax_s2v.errors.exceptions import (
     TaskFailedError,
     WaitTimeoutError,
 )
-from minimax_s2v.errors.resume import Resume, attach
+from minimax_s2v.errors.resume import Resume, attach, unknown_to_minimax
 from minimax_s2v.flows import endpoints
 from minimax_s2v.flows.answers import parse_create, parse_query, parse_retrieve
 from minimax_s2v.flows.effects import (
@@ -313,8 +313,29 @@ class Flows:
         this, one unlucky poll ends a long wait (a fan-out of 200 jobs at a 20% rate-limit share
         lost a job in about half the runs; when only the first poll raised, about 1 run in 30).
         A non-retryable error (a rejected key, invalid parameters...) is raised at once.
+
+        Whatever ends the wait but Success carries the task's `Resume` (still running unless
+        it ended: `Resume.after`); a malformed id, and one MiniMax does not know, carry none.
         """
         call = self.query_call(task_id, extras)
+        resume = Resume(task_id)
+        try:
+            return (yield from self._poll(task_id, call, timing, on_progress, clock))
+        except GeneratorExit:
+            raise
+        except BaseException as exc:  # errors, ^C, signals, cancellation: never lose the id
+            if not unknown_to_minimax(exc):
+                attach(exc, resume.after(exc))
+            raise
+
+    def _poll(
+        self,
+        task_id: str,
+        call: ApiCall[TaskStatus],
+        timing: WaitTiming,
+        on_progress: Callable[[TaskStatus], None] | None,
+        clock: Callable[[], float],
+    ) -> Flow[TaskStatus]:
         timeout, pauses = timing.timeout, timing.pauses()
         deadline = clock() + timeout
         while True:
@@ -369,19 +390,61 @@ class Flows:
         protect: Sequence[Path] = (),
         extras: RequestExtras = NO_EXTRAS,
         deadline: float | None = DOWNLOAD_SECONDS,
+        billed: bool = False,
     ) -> Flow[Path]:
         """Retrieve, stream to a temp file, check, rename; re-retrieve once on an expired URL.
 
         An existing file is replaced only with `overwrite`, and never if it is not a regular
-        file or is one of `protect` (InputError, before anything is fetched).
+        file or is one of `protect` (InputError, before anything is fetched). With `billed`
+        (the video of this run's create) such a refusal is an OutputFileError naming the file:
+        an InputError would say that nothing was billed.
+
+        Whatever ends it but the saved file carries the file's `Resume` (id, `dest`,
+        `overwrite`); a malformed id, and one MiniMax does not know, carry none.
         """
-        if names_a_folder(dest):
-            check_folder(Path(dest))
-        else:
-            check_target(dest, overwrite=overwrite, protect=protect)
+        file_id_for_retrieve(file_id)  # a malformed id: InputError, before any record
+        resume = Resume(None, str(file_id).strip(), os.fspath(dest), overwrite, False)
+        try:
+            return (
+                yield from self._download(
+                    file_id, dest, on_progress, overwrite, protect, extras, deadline, billed
+                )
+            )
+        except GeneratorExit:
+            raise
+        except BaseException as exc:  # errors, ^C, signals, cancellation: never lose the id
+            if not unknown_to_minimax(exc):
+                attach(exc, resume)
+            raise
+
+    def _download(
+        self,
+        file_id: str | int,
+        dest: str | os.PathLike[str],
+        on_progress: Callable[[int, int], None] | None,
+        overwrite: bool,
+        protect: Sequence[Path],
+        extras: RequestExtras,
+        deadline: float | None,
+        billed: bool,
+    ) -> Flow[Path]:
+        def check_output(target: str | os.PathLike[str], folder: bool = False) -> None:
+            try:
+                if folder:
+                    check_folder(Path(target))
+                else:
+                    check_target(target, overwrite=overwrite, protect=protect)
+            except InputError as exc:
+                if not billed:
+                    raise
+                raise OutputFileError(
+                    exc.message, operation=OP_DOWNLOAD, path=os.fspath(target)
+                ) from None
+
+        check_output(dest, folder=names_a_folder(dest))
         info = yield from self.retrieve(file_id, extras)
         target = target_path(dest, info.file_id, info.filename)
-        check_target(target, overwrite=overwrite, protect=protect)
+        check_output(target)
         try:
             target = resolve_target(dest, info.file_id, info.filename)
         except OSError as exc:
@@ -459,18 +522,16 @@ class Flows:
             status = yield from self.wait(task_id, timing, on_progress=on_progress, clock=clock)
             assert status.file_id is not None  # parse_query guarantees it on Success
             resume = resume.with_file(status.file_id)
-            try:
-                path = yield from self.download(
-                    status.file_id,
-                    out,
-                    on_progress=on_download,
-                    overwrite=overwrite,
-                    protect=protect,
-                )
-            except InputError as exc:  # the target checks, now with the final name: not exit 2
-                raise OutputFileError(exc.message, operation=OP_DOWNLOAD) from None
+            path = yield from self.download(
+                status.file_id,
+                out,
+                on_progress=on_download,
+                overwrite=overwrite,
+                protect=protect,
+                billed=True,  # the target checks, now with the final name: not exit 2
+            )
         except BaseException as exc:  # errors, ^C, signals, cancellation: never lose the ids
-            attach(exc, resume.after(exc))
+            attach(exc, resume.after(exc))  # refines the wait's or the download's record
             raise
         return GenerationResult(
             path=path,

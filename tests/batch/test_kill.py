@@ -9,6 +9,8 @@ create's window leaves an `uncertain` job; no partial file is left anywhere.
 from __future__ import annotations
 
 import signal
+import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -60,6 +62,32 @@ def test_seeded_sigkills_and_sigterms_never_create_twice_or_lose_an_id(tmp_path:
         }
 
 
+def _wait_for_a_create_in_flight(process: subprocess.Popen[bytes], out: Path) -> None:
+    """Until a job is `creating` in the journal: committed just before its billed call is sent,
+    so a create is in flight from then until its answer is journaled (0.5 s on the slow fake).
+    Fails, saying why, if the run ends first or no create starts within a minute."""
+    journal = out / DEFAULT_JOURNAL_NAME
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            _, stderr = process.communicate()
+            pytest.fail(f"batch ended ({process.returncode}) before a create: {stderr.decode()}")
+        if journal.exists():  # created complete (built aside, then renamed)
+            db = sqlite3.connect(f"{journal.as_uri()}?mode=ro", uri=True, timeout=5)
+            try:
+                if db.execute("SELECT 1 FROM jobs WHERE state = 'creating'").fetchone():
+                    return
+            except sqlite3.OperationalError:  # busy with the runner's write: read again
+                pass
+            finally:
+                db.close()
+        if time.monotonic() > deadline:
+            process.kill()
+            _, stderr = process.communicate()
+            pytest.fail(f"no job reached 'creating' within 60 s: {stderr.decode()}")
+        time.sleep(0.01)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_sigterm_stops_cleanly_with_a_resume_hint_and_the_rerun_finishes(tmp_path: Path) -> None:
@@ -69,10 +97,8 @@ def test_sigterm_stops_cleanly_with_a_resume_hint_and_the_rerun_finishes(tmp_pat
     fake = FakeMiniMax(stage_seconds=(0.3, 0.3, 0.6), faults=faults)
     with running_server(fake, log_level="critical") as url:
         process = batch_command(jobs, out, url)
-        deadline = time.monotonic() + 20
-        while len(fake.tasks) < 2 and time.monotonic() < deadline:  # mid-run, creates going
-            time.sleep(0.02)
-        process.send_signal(signal.SIGTERM)  # a create is in its 0.5 s window now
+        _wait_for_a_create_in_flight(process, out)
+        process.send_signal(signal.SIGTERM)  # a create in flight: its answer gets journaled
         _, stderr = process.communicate(timeout=30)
         assert process.returncode == 143, stderr.decode()  # 128 + SIGTERM, as for generate
         assert "terminated by SIGTERM" in stderr.decode()  # as for every command

@@ -1,5 +1,6 @@
-"""Real processes: SIGTERM/SIGHUP while downloading clean up like Ctrl-C and name the task; both
-ways of starting the fake are one entry point (the same options, defaults and refusals, no
+"""SIGTERM/SIGHUP while downloading clean up like Ctrl-C and name the task: at the instant the
+temporary file appears (in-process, the stop raised there) and mid-download (real processes);
+both ways of starting the fake are one entry point (the same options, defaults and refusals, no
 traceback on Ctrl-C)."""
 
 from __future__ import annotations
@@ -11,13 +12,39 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
+import minimax_s2v.output.download as download_module
+from minimax_s2v.cli.signals import Terminated
 from minimax_s2v.fake import FAKE_API_KEY
-from tests.cli.test_app import SCRIPT, png
+from tests.cli.test_app import SCRIPT, make_env, png
 
 FAKE = [sys.executable, "-m", "minimax_s2v.fake"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_the_instant_the_temporary_file_exists_leaves_no_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, signum: int
+) -> None:
+    # The handler raises at the first bytecode boundary after the signal: here, the call that
+    # locks the `.part` just created. Raised there on purpose, not hoped for by timing.
+    def stop_after_creating(file: IO[bytes]) -> bool:
+        assert Path(str(file.name)).name.endswith(".part")
+        raise Terminated(signum)
+
+    monkeypatch.setattr(download_module, "hold", stop_after_creating)
+    env = make_env(monkeypatch, tmp_path)
+    face = env.image()
+    result = env.run("generate", "--image", face, "--out", str(tmp_path / "clip.mp4"))
+    assert result.exit_code == 128 + signum, result.output
+    assert f"terminated by {signal.Signals(signum).name}" in result.stderr
+    (task_id,) = env.fake.tasks
+    hint = result.stderr.split("hint:", 1)[1]
+    assert f"task {task_id} succeeded" in hint
+    assert "minimax-video download" in hint
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["face.png"]  # no .part, no clip
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import logging
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -25,6 +25,7 @@ from minimax_s2v_client.models import (
     VideoGenerationReqModel,
 )
 
+import minimax_s2v.output.download as download_module
 from minimax_s2v import (
     AsyncMiniMaxVideo,
     AuthenticationError,
@@ -407,6 +408,28 @@ async def test_an_interrupted_download_leaves_no_file(mode: Mode, tmp_path: Path
         with pytest.raises(asyncio.CancelledError):
             await job
     await close(client)
+    assert _leftovers(tmp_path) == []
+
+
+async def test_a_stop_the_instant_the_temporary_file_exists_leaves_no_file(
+    mode: Mode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A ^C or SIGTERM lands at a bytecode boundary of the main thread: the first one after the
+    # `.part` is created is the call that locks it. Raised there, it must still be cleaned up.
+    created: list[Path] = []
+
+    def stop_after_creating(file: IO[bytes]) -> bool:
+        created.append(Path(str(file.name)))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(download_module, "hold", stop_after_creating)
+    fake, clock = new_fake()
+    client, _ = new_client(mode, fake)
+    status = await _wait(mode, client, clock, await call(client, "submit", _png()))
+    with pytest.raises(KeyboardInterrupt):
+        await call(client, "download", status.file_id, tmp_path / "clip.mp4")
+    await close(client)
+    assert [p.name for p in created if p.name.endswith(".part")]  # the stop hit that instant
     assert _leftovers(tmp_path) == []
 
 

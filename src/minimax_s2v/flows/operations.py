@@ -451,6 +451,7 @@ class Flows:
             raise write_failed(exc, target) from None
         sink = DownloadSink(target, on_progress, overwrite=overwrite)
         try:
+            sink.create()  # inside the try: a ^C right after the file appears still removes it
             refreshed = False
             while True:
                 sink.expected = info.bytes

@@ -70,26 +70,6 @@ def target_path(dest: str | os.PathLike[str], file_id: int, filename: str | None
     return target
 
 
-def _new_temp_file(target: Path) -> tuple[Path, IO[bytes]]:
-    """An empty, new `.<name>.<random>.part` beside `target`, and a handle that holds its lock.
-
-    Stale `.part` files of the same target (from a killed run: nobody holds their lock) go
-    first. Not `tempfile.mkstemp`: its 0600 mode would survive the rename, and the video should
-    get the permissions any new file gets (the umask).
-    """
-    for stale in remove_stale_parts(target):
-        logger.info("removed %s, left by an earlier run that was stopped", stale)
-    for _ in range(100):
-        path = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
-        try:
-            handle = path.open("xb")
-        except FileExistsError:
-            continue
-        hold(handle)
-        return path, handle
-    raise FileExistsError(f"no free temporary name beside {target}")
-
-
 def write_failed(exc: OSError, target: Path) -> OutputFileError:
     """A failure of the local disk (full, read-only, no permission) while saving the video."""
     return OutputFileError(
@@ -106,7 +86,8 @@ class DownloadSink:
     `bytes` (and Content-Length); without `bytes`, the file must start as a video does (an HTML
     error page served with 200 is not saved as the video). `discard` (always called by the
     flow) removes the temporary file unless it was committed, so no partial file survives an
-    error, a cancel or a ^C.
+    error, a cancel or a ^C. The file is made by `create`, called inside the block whose
+    `finally` calls `discard`: a signal can land at any instant after the sink exists.
     """
 
     def __init__(
@@ -118,10 +99,8 @@ class DownloadSink:
     ) -> None:
         self.target = target
         self.overwrite = overwrite
-        try:
-            self.tmp, self._lock = _new_temp_file(target)
-        except OSError as exc:
-            raise write_failed(exc, target) from None
+        self.tmp: Path | None = None
+        self._lock: IO[bytes] | None = None
         self.expected: int | None = None
         self.written = 0
         self.total = 0
@@ -132,6 +111,33 @@ class DownloadSink:
         self.committed = False
 
     video = True
+
+    def create(self) -> None:
+        """An empty, new `.<name>.<random>.part` beside the target, locked by this process.
+
+        Each name is recorded in `tmp` before the file is made: a ^C or SIGTERM landing just
+        after the creation, before anything else runs, still finds it for `discard`. Stale
+        `.part` files of the same target (from a killed run: nobody holds their lock) go
+        first. Not `tempfile.mkstemp`: its 0600 mode would survive the rename, and the video
+        should get the permissions any new file gets (the umask).
+        """
+        for stale in remove_stale_parts(self.target):
+            logger.info("removed %s, left by an earlier run that was stopped", stale)
+        for _ in range(100):
+            self.tmp = self.target.parent / f".{self.target.name}.{secrets.token_hex(6)}.part"
+            try:
+                self._lock = self.tmp.open("xb")
+            except FileExistsError:
+                self.tmp = None  # another run's name: never ours to remove
+                continue
+            except OSError as exc:
+                self.tmp = None
+                raise write_failed(exc, self.target) from None
+            hold(self._lock)
+            return
+        raise write_failed(
+            FileExistsError(f"no free temporary name beside {self.target}"), self.target
+        )
 
     @property
     def limit(self) -> int:
@@ -151,6 +157,7 @@ class DownloadSink:
             raise HTTPStatusError(
                 f"the download answered HTTP {status}", status_code=status, **where
             )
+        assert self.tmp is not None, "create() first"
         self._close()
         try:
             self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed in finish/discard
@@ -224,6 +231,7 @@ class DownloadSink:
 
     def commit(self) -> Path:
         """Rename into place; without `overwrite`, never over a file that appeared meanwhile."""
+        assert self.tmp is not None, "create() first"
         try:
             place(self.tmp, self.target, overwrite=self.overwrite)
         except OutputFileError:
@@ -240,13 +248,14 @@ class DownloadSink:
     def discard(self) -> None:
         with contextlib.suppress(OSError):  # closing a file that failed to write: it goes anyway
             self._close()
-        if not self.committed:
+        if self.tmp is not None and not self.committed:
             try:
                 self.tmp.unlink(missing_ok=True)
             except OSError as exc:  # the folder became unwritable: the error in flight wins
                 logger.warning("could not remove %s: %s", self.tmp, exc.strerror or exc)
-        with contextlib.suppress(OSError):
-            self._lock.close()
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                self._lock.close()
 
     def _close(self) -> None:
         if self._file is not None:

@@ -6,9 +6,12 @@ import logging
 from typing import Any
 
 import httpx
+from minimax_s2v_client.errors import check_answer
 
 from minimax_s2v.errors.exceptions import (
+    APIError,
     MalformedResponseError,
+    MiniMaxError,
     ResponseValidationError,
     UndocumentedStatusError,
 )
@@ -41,17 +44,15 @@ def hand_on(response: httpx.Response, body: Any) -> None:
         response.__dict__["_minimax_s2v_json"] = body
 
 
-def _api_error_body(response: httpx.Response) -> Any:
-    """The JSON body if it is MiniMax's own error answer (`base_resp.status_code` a non-zero
-    integer), else NO_BODY."""
+def _api_error_body(response: httpx.Response, operation: str) -> Any:
+    """The JSON body if it is MiniMax's own error answer, else NO_BODY. What counts as one is
+    the generated client's rule (`check_answer`: a non-zero `base_resp.status_code`)."""
     try:
-        body = loads(response.content)
-    except (ValueError, RecursionError):
+        check_answer(response, operation)
+    except APIError:
+        return loads(response.content)
+    except MiniMaxError:
         return NO_BODY
-    base = body.get("base_resp") if isinstance(body, dict) else None
-    code = base.get("status_code") if isinstance(base, dict) else None
-    if isinstance(code, int) and not isinstance(code, bool) and code != 0:
-        return body
     return NO_BODY
 
 
@@ -68,7 +69,7 @@ def checked_body(
     except ResponseValidationError as exc:
         if not errors_first or exc.json_path.startswith("$.base_resp"):
             raise
-        body = _api_error_body(response)
+        body = _api_error_body(response, op.operation_id)
         if body is NO_BODY:
             raise
         logger.warning("an error answer breaks the spec (the API's error is raised): %s", exc)

@@ -70,7 +70,7 @@ from minimax_s2v.errors.exceptions import (
 from minimax_s2v.errors.resume import task_may_exist_after_create
 from minimax_s2v.flows.status import TaskState
 from minimax_s2v.flows.timing import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, WaitTiming
-from minimax_s2v.limits.protocol import Limits, Permit, RateLimiter, is_refusal
+from minimax_s2v.limits.protocol import Limits, Permit, RateLimiter, is_refusal, settle
 from minimax_s2v.output.targets import place
 
 logger = logging.getLogger("minimax_s2v.batch")
@@ -543,18 +543,18 @@ class BatchRunner:
             try:  # committed (synced to disk) before the billed call: awaited to its end
                 claimed, stopped = await self._journal_call(self.journal.creating, name, among)
             except JournalWriteError:
-                _finish(ticket)  # nothing was sent
+                settle(ticket.done, "batch")  # nothing was sent
                 raise
             if stopped:  # cancelled during the commit: the row it made is pending again
-                _finish(ticket)
+                settle(ticket.done, "batch")
                 if claimed is not None:  # (a shared journal may have claimed another job)
                     await self._unsent(claimed, "stopped before the create was sent")
                 raise asyncio.CancelledError
             if claimed is None:  # every pending job is someone else's now
-                _finish(ticket)
+                settle(ticket.done, "batch")
                 return name, JobState.PENDING
             if self.halted is not None:  # halted by another job during the commit
-                _finish(ticket)
+                settle(ticket.done, "batch")
                 await self._unsent(claimed, f"not sent: {self.halted}")
                 return claimed, JobState.PENDING
             if claimed != name:
@@ -616,7 +616,7 @@ class BatchRunner:
             self._limiter_lost(exc)
             return None
         if self.halted is not None:
-            _finish(ticket)
+            settle(ticket.done, "batch")
             return None
         return ticket
 
@@ -643,7 +643,7 @@ class BatchRunner:
                 self._count(name, JobState.PENDING, f"create refused: {exc}", code=exc.code)
                 connect = isinstance(exc, ConnectError)
                 if not connect:
-                    _tell(self.creates.refused, name)
+                    settle(self.creates.refused, f"job {name}")
                 raise _Refused(connect, exc.code, str(exc)) from None
             if _halting(exc):
                 self.creates_sent -= 1
@@ -655,7 +655,7 @@ class BatchRunner:
                 return await self._failed(name, exc.code, str(exc))
             return await self._uncertain(name, f"{exc}; a task may exist")
         self.billed[name] = task_id  # first: a limiter's store failing must not lose it
-        _tell(self.creates.succeeded, name)
+        settle(self.creates.succeeded, f"job {name}")
         try:
             await self._journaled(self.journal.created, name, task_id)
         except JournalWriteError as exc:  # a full disk: the billed task id must not be lost
@@ -689,7 +689,7 @@ class BatchRunner:
             except MiniMaxError as exc:
                 if _refusal(exc):
                     self.queries_refused += 1
-                    _tell(self.queries.refused, name)
+                    settle(self.queries.refused, f"job {name}")
                 elif _halting(exc):
                     self._halt(exc)
                     break
@@ -706,7 +706,7 @@ class BatchRunner:
                 if self._clock() >= deadline:
                     break
                 continue
-            _tell(self.queries.succeeded, name)
+            settle(self.queries.succeeded, f"job {name}")
             if status.state is TaskState.SUCCESS and status.file_id is not None:
                 await self._journaled(self.journal.succeeded, name, status.file_id)
                 self._count(name, JobState.SUCCEEDED, f"file {status.file_id}", task_id)
@@ -746,7 +746,7 @@ class BatchRunner:
                 last = str(exc)
                 if _refusal(exc):
                     self.queries_refused += 1
-                    _tell(self.queries.refused, name)
+                    settle(self.queries.refused, f"job {name}")
                     continue
                 if _halting(exc):
                     self._halt(exc)
@@ -758,7 +758,7 @@ class BatchRunner:
             except OSError as exc:  # a full disk, a read-only folder: the job waits for a re-run
                 last = f"cannot write under {self.out_dir}: {exc.strerror or exc}"
                 break
-            _tell(self.queries.succeeded, name)
+            settle(self.queries.succeeded, f"job {name}")
             try:
                 size, digest = await asyncio.to_thread(sha256_of, part)
                 # Journal first, then the rename: a crash in between leaves `saved` with no
@@ -809,7 +809,7 @@ class BatchRunner:
         try:
             return await request
         finally:
-            _finish(ticket)  # a store gone meanwhile must not replace the answer
+            settle(ticket.done, "batch")  # a store gone meanwhile must not replace the answer
 
     async def _journaled(self, call: Callable[..., T], *args: Any) -> T:
         """`call(*args)` on the journal's thread, while the loop serves the other jobs.
@@ -929,7 +929,7 @@ class _Refused(Exception):
 def _release_unused(acquire: asyncio.Future[Permit]) -> None:
     """A token granted to a waiter that had already given up: no request, release it."""
     if not acquire.cancelled() and acquire.exception() is None:
-        _finish(acquire.result())
+        settle(acquire.result().done, "batch")
 
 
 def _awaitable(limiter: object) -> RateLimiter | None:
@@ -944,20 +944,3 @@ def _free_name(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.name}.{number}")
     return candidate
-
-
-def _finish(ticket: Permit) -> None:
-    """`ticket.done()`; a store (Redis) that fails meanwhile only logs (see `_tell`)."""
-    try:
-        ticket.done()
-    except Exception as exc:  # noqa: BLE001 - the answer wins over the bookkeeping
-        logger.warning("batch: the rate limiter could not end a request's lease (%s)", exc)
-
-
-def _tell(step: Callable[[], None], name: str) -> None:
-    """Tell the create limiter how a create went; a limiter whose store (Redis) fails only
-    logs: the answer (a billed task id, a refusal) is what the run must keep."""
-    try:
-        step()
-    except Exception as exc:  # noqa: BLE001 - the answer wins over the bookkeeping
-        logger.warning("job %s: the rate limiter could not record the answer (%s)", name, exc)

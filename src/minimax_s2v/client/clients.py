@@ -51,6 +51,7 @@ from minimax_s2v.limits.protocol import (
     Permit,
     RateLimiter,
     is_refusal,
+    settle,
 )
 from minimax_s2v.output.download import DOWNLOAD_SECONDS
 
@@ -223,14 +224,7 @@ def _tell_limiter(
     elif is_refusal(failure):
         steps.append(limiter.refused)
     for step in steps:
-        try:
-            step()
-        except Exception as exc:  # noqa: BLE001 - the answer wins over the bookkeeping
-            logger.warning(
-                "%s: the rate limiter could not record the answer (%s)",
-                operation,
-                describe_failure(exc),
-            )
+        settle(step, operation)
 
 
 def _unreachable_limiter(exc: Exception, operation: str) -> ConnectError:

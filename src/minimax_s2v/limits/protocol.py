@@ -13,10 +13,12 @@ one budget); either may be None (not limited).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from minimax_s2v.client.retry import retry_create
+from minimax_s2v.client.retry import describe_failure, retry_create
 from minimax_s2v.errors.exceptions import ConnectError
 
 
@@ -24,6 +26,9 @@ class Permit(Protocol):
     """One admitted request; `done()` when its answer (or failure) arrived, once or more."""
 
     def done(self) -> None: ...
+
+
+logger = logging.getLogger("minimax_s2v")
 
 
 @runtime_checkable
@@ -59,3 +64,15 @@ def is_refusal(exc: BaseException) -> bool:
     every one but a failed connect is a refusal.
     """
     return isinstance(exc, Exception) and retry_create(exc) and not isinstance(exc, ConnectError)
+
+
+def settle(step: Callable[[], object], what: str) -> None:
+    """One bookkeeping call to a limiter once the answer came (`permit.done`, `succeeded`,
+    `refused`). A limiter whose store (Redis) fails at this moment only logs: the answer (a
+    billed create's task id, the refusal the retry rule must see) is what the caller keeps."""
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - the answer wins over the bookkeeping
+        logger.warning(
+            "%s: the rate limiter could not record the answer (%s)", what, describe_failure(exc)
+        )

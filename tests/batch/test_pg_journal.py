@@ -17,8 +17,9 @@ from minimax_s2v.batch import (
     Journal,
     read_jobs,
 )
-from minimax_s2v.batch.pg_journal import PostgresJournal, shown_url
+from minimax_s2v.batch.pg_journal import PostgresJournal
 from minimax_s2v.batch.runner import STAGING_DIR
+from minimax_s2v.client.scrub import shown_url
 from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, video_bytes
 from minimax_s2v.fake.clock import ScaledClock
 from minimax_s2v.limits.protocol import Limits

@@ -28,7 +28,6 @@ import time
 from collections.abc import Collection, Iterable, Iterator
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import urlsplit, urlunsplit
 
 from minimax_s2v.batch.journal import (
     SCHEMA_VERSION,
@@ -37,6 +36,7 @@ from minimax_s2v.batch.journal import (
     JournalError,
     JournalWriteError,
 )
+from minimax_s2v.client.scrub import shown_url
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -91,16 +91,6 @@ _FREE = f"(owner IS NULL OR owner = %(me)s OR NOT {_LIVE.format(owner='jobs.owne
 
 def is_postgres_url(journal: str) -> bool:
     return journal.partition("://")[0].lower() in POSTGRES_SCHEMES
-
-
-def shown_url(url: str) -> str:
-    """The URL without its password (for reports and messages)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rpartition("@")
-    user = netloc[0].partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
 
 
 def _record(row: tuple[Any, ...]) -> JobRecord:

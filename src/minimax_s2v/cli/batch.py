@@ -156,7 +156,7 @@ def batch(
         overwrite=force,
         **{k: v for k, v in given.items() if v is not None},
     )
-    from minimax_s2v.batch.pg_journal import shown_url
+    from minimax_s2v.client.scrub import shown_url
 
     where = shown_url(journal) if journal else out / DEFAULT_JOURNAL_NAME
     run.stop_hint = f"every job's state is in {where}: {RESUME_HINT}"

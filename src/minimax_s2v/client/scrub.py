@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 MASK = "***"
 MIN_KEY_CHARS = 8
@@ -86,6 +86,16 @@ def scrub(text: str) -> str:
 def without_query(text: str) -> str:
     """Every URL in `text` cut before its query or fragment (a signature lives there)."""
     return _URL_QUERY.sub(r"\1?...", text)
+
+
+def shown_url(url: str) -> str:
+    """A store's URL (Postgres, Redis) without its password, for reports and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
 
 
 class ScrubFilter(logging.Filter):

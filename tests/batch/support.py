@@ -6,6 +6,9 @@ import asyncio
 import heapq
 import itertools
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from minimax_s2v.fake.clock import ScaledClock
 from minimax_s2v.fake.ratelimit import RateLimits
 from minimax_s2v.inputs.sample_face import sample_face_png
 
+SCRIPT = Path(sys.executable).with_name("minimax-video")
 SCALE = 100.0
 """One fake minute is 0.6 s of real time."""
 FAST = BatchOptions(
@@ -139,3 +143,14 @@ async def run(
 
 def videos(out: Path) -> Sequence[Path]:
     return sorted(p for p in out.iterdir() if p.suffix == ".mp4")
+
+
+def batch_process(jobs: Path, out: Path, base_url: str, *args: str) -> subprocess.Popen[str]:
+    """`minimax-video batch JOBS --out OUT ARGS...` in a process of its own, against the fake
+    at `base_url` with the fake's key (and no rate store from this environment)."""
+    env = {**os.environ, "MINIMAX_API_KEY": FAKE_API_KEY, "MINIMAX_BASE_URL": base_url}
+    env.pop("MINIMAX_RATE_STORE", None)
+    command = [str(SCRIPT), "batch", str(jobs), "--out", str(out), *args]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )

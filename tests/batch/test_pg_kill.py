@@ -9,20 +9,17 @@ those of creates cut off in flight, and `uncertain` appears only right after a `
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, running_server, video_bytes
-from tests.batch.support import write_jobs
+from minimax_s2v.fake import FakeMiniMax, running_server, video_bytes
+from tests.batch.support import batch_process, write_jobs
 
-SCRIPT = Path(sys.executable).with_name("minimax-video")
 JOBS = 15
 RUNNERS = 3
 KILLS = 10
@@ -33,12 +30,9 @@ starting on a loaded 2-core machine), creates (one a second per runner), polls a
 all fall inside. Kills stop once every job is saved: each one lands in the middle of work."""
 
 
-def _batch(jobs: Path, out: Path, url: str, journal: str, *extra: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MINIMAX_API_KEY": FAKE_API_KEY, "MINIMAX_BASE_URL": url}
-    args = [str(SCRIPT), "batch", str(jobs), "--out", str(out), "--journal", journal]
-    args += ["--creates-per-minute", "60", "--queries-per-minute", "6000"]
-    args += ["--poll-interval", "0.05", "-q", *extra]
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _batch(jobs: Path, out: Path, url: str, journal: str, *extra: str) -> subprocess.Popen[str]:
+    args = ["--journal", journal, "--creates-per-minute", "60", "--queries-per-minute", "6000"]
+    return batch_process(jobs, out, url, *args, "--poll-interval", "0.05", "-q", *extra)
 
 
 def _saved(journal: str) -> int:
@@ -80,7 +74,7 @@ def test_three_runners_sigkilled_and_restarted_save_every_job_once(
         created = dict(fake.tasks)
 
     assert len(progress) >= 3, progress  # three kills or more, each with jobs unsaved
-    assert final.returncode == 0, stderr.decode()
+    assert final.returncode == 0, stderr
     assert json.loads(stdout)["all_saved"] is True
     names = [f"clip{i}" for i in range(JOBS)]
     assert sorted(p.name for p in out.glob("*.mp4")) == sorted(f"{n}.mp4" for n in names)

@@ -15,7 +15,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,11 +22,10 @@ import pytest
 
 from minimax_s2v.batch import DEFAULT_JOURNAL_NAME, JobState, Journal, PostgresJournal
 from minimax_s2v.cli.exits import EXIT_INCOMPLETE, EXIT_NETWORK, EXIT_OK
-from minimax_s2v.fake import FAKE_API_KEY, FakeMiniMax, Faults, running_server
+from minimax_s2v.fake import FakeMiniMax, Faults, running_server
 from minimax_s2v.testing.servers import RunningServer, postgres_down, redis_server
-from tests.batch.support import write_jobs
+from tests.batch.support import batch_process, write_jobs
 
-SCRIPT = Path(sys.executable).with_name("minimax-video")
 JOBS = 8
 SLOW_CREATE = Faults(slow=1.0, slow_seconds=1.0, operations=frozenset({"videoGeneration"}))
 """Each create answers a second after the fake made its task: the store is taken away inside
@@ -35,13 +33,8 @@ that second."""
 
 
 def _batch(jobs: Path, out: Path, url: str, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "MINIMAX_API_KEY": FAKE_API_KEY, "MINIMAX_BASE_URL": url}
-    env.pop("MINIMAX_RATE_STORE", None)
-    args = [str(SCRIPT), "batch", str(jobs), "--out", str(out), "--json"]
-    args += ["--creates-per-minute", "120", "--poll-interval", "0.1", *extra]
-    return subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    args = ["--json", "--creates-per-minute", "120", "--poll-interval", "0.1", *extra]
+    return batch_process(jobs, out, url, *args)
 
 
 def _once_created(fake: FakeMiniMax, count: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Literal
 
@@ -49,6 +50,25 @@ class Confirmer:
         state = parse_state(self.raw_status)
         file_id = self.file_id if state is TaskState.SUCCESS else None
         return TaskStatus(task_id, state, self.raw_status, file_id, 1280, 720)
+
+
+class Handled:
+    """An `on_update` that keeps every result it is handed and says when one is a confirmed
+    success (awaited on the app's loop, so the event is set there)."""
+
+    def __init__(self) -> None:
+        self.results: list[CallbackResult] = []
+        self._succeeded = asyncio.Event()
+
+    async def __call__(self, result: CallbackResult) -> None:
+        self.results.append(result)
+        if result.succeeded:
+            self._succeeded.set()
+
+    async def success(self) -> None:
+        """Until a confirmed success was handed over (bounded: a hang, not a timed assertion)."""
+        async with asyncio.timeout(10):
+            await self._succeeded.wait()
 
 
 def body(**fields: Any) -> bytes:

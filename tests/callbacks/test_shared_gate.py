@@ -30,7 +30,7 @@ from minimax_s2v.fake.server import running_app
 from minimax_s2v.flows.status import TaskStatus
 from minimax_s2v.limits.redis import RedisRateLimiter
 from minimax_s2v.limits.store import ENV_RATE_STORE, redis_client
-from tests.callbacks.test_receiver import Confirmer, update
+from tests.callbacks.test_receiver import Confirmer, Handled, update
 
 RECEIVERS = 3
 CLAIMS = 20
@@ -95,24 +95,16 @@ async def test_a_genuine_update_after_a_forged_one_is_checked_once_for_all_recei
     others inside the window: 200 everywhere, and one deferred check for all of them."""
     task = _task()
     confirm = Confirmer("Processing")
-    confirmed = asyncio.Event()
-    handled: list[CallbackResult] = []
-
-    def on_update(result: CallbackResult) -> None:
-        handled.append(result)
-        if result.succeeded:
-            confirmed.set()
-
-    apps = [callback_app(confirm, on_update, gate=_gate(redis_url, window=0.3)) for _ in range(3)]
+    handled = Handled()
+    apps = [callback_app(confirm, handled, gate=_gate(redis_url, window=0.3)) for _ in range(3)]
     forged = await _flood(apps[:1], update("success", task_id=task), 1)
     confirm.raw_status = "Success"
     genuine = await _flood(apps[1:], update("success", task_id=task), 5)
-    async with asyncio.timeout(10):  # a bound on a hang, not a timed assertion
-        await confirmed.wait()
+    await handled.success()
     await asyncio.sleep(0.5)  # let any second (wrong) deferred check show itself
     assert {a.status_code for a in [*forged, *genuine]} == {200}
     assert len(confirm.calls) == 2  # the forged claim's check, one deferred check
-    assert [r.succeeded for r in handled if r.confirmed] == [False, True]
+    assert [r.succeeded for r in handled.results if r.confirmed] == [False, True]
 
 
 async def test_a_claim_left_by_a_receiver_that_died_expires_and_the_update_is_confirmed(
@@ -124,15 +116,13 @@ async def test_a_claim_left_by_a_receiver_that_died_expires_and_the_update_is_co
     gate = _gate(redis_url, window=0.2)
     gate.share_seconds = 0.1
     confirm = Confirmer()
-    handled: list[CallbackResult] = []
-    app = callback_app(confirm, handled.append, gate=gate)
+    handled = Handled()
+    app = callback_app(confirm, handled, gate=gate)
     [answer] = await _flood([app], update("success", task_id=task), 1)
     assert answer.status_code == 200
-    assert handled == []  # deferred: nothing confirmed yet
-    async with asyncio.timeout(10):
-        while not handled:
-            await asyncio.sleep(0.05)
-    assert [r.succeeded for r in handled] == [True]
+    assert handled.results == []  # deferred: nothing confirmed yet
+    await handled.success()
+    assert [r.succeeded for r in handled.results] == [True]
     assert confirm.calls == [task]
 
 

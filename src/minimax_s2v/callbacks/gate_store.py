@@ -20,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Protocol
 
 from minimax_s2v.flows.status import TaskState, TaskStatus
@@ -143,16 +144,8 @@ def _milliseconds(seconds: float) -> int:
 
 def encode_outcome(outcome: Outcome) -> str:
     """An outcome as JSON another receiver can read back (`decode_outcome`)."""
-    if isinstance(outcome, TaskStatus):
-        status = {
-            "task_id": outcome.task_id,
-            "state": outcome.state.value,
-            "raw_status": outcome.raw_status,
-            "file_id": outcome.file_id,
-            "video_width": outcome.video_width,
-            "video_height": outcome.video_height,
-        }
-        return json.dumps({"status": status})
+    if isinstance(outcome, TaskStatus):  # every field, so a new one is carried too
+        return json.dumps({"status": {**asdict(outcome), "state": outcome.state.value}})
     return json.dumps({"error": f"{type(outcome).__name__}: {outcome}"})
 
 
@@ -161,14 +154,7 @@ def decode_outcome(text: str | bytes) -> Outcome:
     data = json.loads(text)
     status = data.get("status")
     if isinstance(status, dict):
-        return TaskStatus(
-            task_id=str(status["task_id"]),
-            state=TaskState(status["state"]),
-            raw_status=str(status["raw_status"]),
-            file_id=status.get("file_id"),
-            video_width=status.get("video_width"),
-            video_height=status.get("video_height"),
-        )
+        return TaskStatus(**{**status, "state": TaskState(status["state"])})
     return RecentFailure(str(data.get("error", "unknown")))
 
 

@@ -27,7 +27,8 @@ What the receiver answers (it never raises, and never answers 5xx because of wha
   (one deferred check per task at a time). So a forged claim never blocks the genuine update
   (its sender gets a 200, the app learns the truth moments later), and a flood costs at most
   one query per task per window, within a global budget (`ConfirmBudget`, or the client's own
-  query limiter) shared by all tasks.
+  query limiter) shared by all tasks. With a gate store on Redis (`rate_store=`,
+  `RedisGateStore`) that holds for every receiver sharing it, not per process.
 
 Malformed input gets a 4xx rather than a 200: a retry of the same bytes cannot succeed either, and
 a 4xx makes the mistake visible in the sender's logs. The ASGI app confirms inline (before
